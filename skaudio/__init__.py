@@ -1,0 +1,40 @@
+"""skaudio: audio, music above all, as a first-class citizen of scikit-learn.
+
+Transformers turn audio (file paths, a 2-D array of equal-length clips, or
+a list of 1-D waveforms) into features or tensors for any scikit-learn
+estimator. ``import skaudio`` is fast: public names are imported on first
+use, and torch, matplotlib and dask only ever by the parts that need them
+(:mod:`skaudio.nets`, :mod:`skaudio.plotting`, a Dask joblib backend).
+"""
+
+import importlib
+
+from .exceptions import AudioLoadError, AudioValueError, SkaudioError
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it, imported on first attribute access
+_LAZY = {
+    "LibrosaFeatures": ".features",
+    "load_audio": ".io",
+}
+
+__all__ = [
+    "AudioLoadError",
+    "AudioValueError",
+    "SkaudioError",
+    "__version__",
+    *sorted(_LAZY),
+]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skaudio' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

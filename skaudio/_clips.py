@@ -1,0 +1,218 @@
+"""The X adapter: any kind of audio input, seen as a sequence of clips.
+
+skaudio transformers accept three kinds of ``X``:
+
+* paths: a list, tuple, 1-D array, or pandas Series/one-column DataFrame of
+  file names (str or os.PathLike), read with :func:`skaudio.load_audio`;
+* a 2-D float array (or DataFrame) of equal-length clips, one per row, at
+  the transformer's ``sr``;
+* a list of 1-D float arrays of any lengths ("ragged"), at ``sr``.
+
+:func:`as_clips` turns each into a :class:`ClipSequence` that loads one
+clip at a time, so paths are streamed and never all held in memory.
+"""
+
+import hashlib
+import numbers
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from .exceptions import AudioValueError, InvalidInputError
+from .io import load_audio
+
+__all__ = ["ClipSequence", "as_clips", "check_waveform"]
+
+
+@dataclass(frozen=True)
+class ClipSequence:
+    """A validated sequence of clips, loaded one at a time.
+
+    Attributes
+    ----------
+    kind : {"paths", "array", "ragged"}
+        How the clips arrived.
+    items : list
+        Paths (str) or 1-D float arrays, one per clip.
+    """
+
+    kind: str
+    items: list
+
+    def __len__(self):
+        return len(self.items)
+
+    def name(self, i):
+        """A readable name of clip ``i``: its path, or ``"clip[i]"``."""
+        return self.items[i] if self.kind == "paths" else f"clip[{i}]"
+
+    def load(self, i, *, sr, offset=0.0, duration=None):
+        """The waveform of clip ``i``: float32, mono, at ``sr``, windowed."""
+        return load_clip(self.items[i], name=self.name(i), sr=sr, offset=offset,
+                         duration=duration)
+
+    def key(self, i):
+        """A string identifying the content of clip ``i`` (for caching).
+
+        A path is identified by its absolute name, size and modification
+        time, so an edited file is recomputed; an array by a hash of its
+        samples.
+        """
+        return clip_key(self.items[i])
+
+
+def load_clip(item, *, name, sr, offset=0.0, duration=None):
+    """Load one item (path or 1-D array) as a checked float32 waveform."""
+    if isinstance(item, str):
+        return load_audio(item, sr=sr, offset=offset, duration=duration)
+    start = int(round(offset * sr))
+    stop = None if duration is None else start + int(round(duration * sr))
+    y = np.asarray(item, dtype=np.float32)[start:stop]
+    return check_waveform(y, name=name)
+
+
+def clip_key(item):
+    """Identify a path (name, size, mtime) or an array (hash of its samples)."""
+    if isinstance(item, str):
+        try:
+            st = os.stat(item)
+        except OSError:
+            return f"path:{os.path.abspath(item)}:missing"
+        return f"path:{os.path.abspath(item)}:{st.st_size}:{st.st_mtime_ns}"
+    y = np.ascontiguousarray(item, dtype=np.float32)
+    return "array:" + hashlib.blake2b(y.tobytes(), digest_size=16).hexdigest() + f":{y.size}"
+
+
+def check_waveform(y, *, name="clip"):
+    """Check that ``y`` is a non-empty, finite 1-D waveform.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        The samples.
+    name : str, default="clip"
+        How to name the clip in an error message.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,), float32
+
+    Raises
+    ------
+    AudioValueError
+        When ``y`` is empty, not 1-D, or holds NaN or infinite values.
+    """
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim != 1:
+        raise AudioValueError(f"{name}: a clip must be a 1-D waveform, got shape {y.shape}.")
+    if y.size == 0:
+        raise AudioValueError(
+            f"{name} holds no samples (zero length, or offset/duration select "
+            f"nothing); remove it or change the window."
+        )
+    if not np.all(np.isfinite(y)):
+        n_bad = int(np.count_nonzero(~np.isfinite(y)))
+        raise AudioValueError(
+            f"{name} holds {n_bad} NaN or infinite sample(s); clean the audio "
+            f"(e.g. np.nan_to_num) or use on_error='nan' to get a NaN row for it."
+        )
+    return y
+
+
+def as_clips(X):
+    """Validate any kind of audio ``X`` and return a :class:`ClipSequence`.
+
+    Parameters
+    ----------
+    X : list of str or os.PathLike, array-like of shape (n_clips, n_samples), \
+            or list of 1-D array-like
+        Paths, equal-length clips (one per row), or ragged clips.
+
+    Returns
+    -------
+    clips : ClipSequence
+
+    Raises
+    ------
+    InvalidInputError
+        When ``X`` is empty or is none of the three accepted kinds.
+    TypeError
+        When ``X`` is sparse or holds objects that are neither paths nor
+        numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clips = as_clips(np.zeros((3, 100)))
+    >>> clips.kind, len(clips)
+    ('array', 3)
+    >>> as_clips([np.ones(10), np.ones(20)]).kind
+    'ragged'
+    """
+    if sparse.issparse(X):
+        raise TypeError(
+            "A sparse matrix was passed, but dense data is required: audio clips are "
+            "dense waveforms. Use X.toarray() or pass file paths."
+        )
+    if hasattr(X, "iloc"):  # pandas Series or DataFrame
+        X = X.to_numpy()
+    elif not isinstance(X, (list, tuple, np.ndarray)) and hasattr(X, "__array__"):
+        X = np.asarray(X)
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1 and X.dtype == object:
+        X = X[:, 0]  # one column of paths
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 2:
+        X = X.astype(np.float64)  # numbers stored as objects; TypeError otherwise
+    if isinstance(X, np.ndarray) and X.dtype.kind == "c":
+        raise InvalidInputError("Complex data not supported: audio samples must be real.")
+    if isinstance(X, (str, os.PathLike)):
+        raise InvalidInputError(
+            f"X must be a collection of clips, got the single path {os.fspath(X)!r}; "
+            f"wrap it in a list: [{os.fspath(X)!r}]."
+        )
+    if isinstance(X, np.ndarray) and X.dtype.kind in "fiub":
+        if X.ndim != 2 or 0 in X.shape:
+            raise InvalidInputError(
+                f"An array X must be 2-D (n_clips, n_samples) and non-empty, got shape "
+                f"{X.shape}. Reshape your data: y[np.newaxis, :] for one clip, or pass "
+                f"a list of 1-D arrays."
+            )
+        return _nonempty(ClipSequence("array", list(X)))
+    try:
+        items = list(X)
+    except TypeError:
+        raise InvalidInputError(
+            f"X must be paths, a 2-D array of clips or a list of 1-D arrays; "
+            f"got {type(X).__name__}."
+        ) from None
+    if all(isinstance(x, (str, os.PathLike)) for x in items):
+        return _nonempty(ClipSequence("paths", [os.fspath(x) for x in items]))
+    if any(isinstance(x, (str, os.PathLike)) for x in items):
+        raise InvalidInputError(
+            "X mixes file paths and waveforms; pass one kind: all paths, or all "
+            "waveforms (load the files with skaudio.load_audio first)."
+        )
+    arrays = []
+    for i, x in enumerate(items):
+        a = np.asarray(x)
+        if a.ndim == 0 and isinstance(x, numbers.Number):
+            raise InvalidInputError(
+                "X looks like a single waveform (a 1-D sequence of numbers). Reshape "
+                "your data: y[np.newaxis, :] for one clip, or pass a list of 1-D arrays."
+            )
+        if a.ndim != 1 or a.dtype.kind not in "fiub":
+            raise InvalidInputError(
+                f"X[{i}] must be a 1-D numeric waveform or a path, got "
+                f"{type(x).__name__} of shape {a.shape} and dtype {a.dtype}."
+            )
+        arrays.append(a)
+    lengths = {a.shape[0] for a in arrays}
+    kind = "array" if len(lengths) == 1 else "ragged"
+    return _nonempty(ClipSequence(kind, arrays))
+
+
+def _nonempty(clips):
+    if len(clips) == 0:
+        raise InvalidInputError("X holds no clips; pass at least one path or waveform.")
+    return clips

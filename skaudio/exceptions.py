@@ -1,0 +1,23 @@
+"""The errors skaudio raises: one root, :class:`SkaudioError`."""
+
+__all__ = ["SkaudioError", "AudioLoadError", "AudioValueError", "InvalidInputError"]
+
+
+class SkaudioError(Exception):
+    """Root of every error skaudio raises on purpose.
+
+    Catch this to handle any problem skaudio detected in your audio or
+    parameters; messages name the file or value and suggest a remedy.
+    """
+
+
+class AudioLoadError(SkaudioError, OSError):
+    """A file could not be read as audio (missing, empty, not audio, truncated)."""
+
+
+class AudioValueError(SkaudioError, ValueError):
+    """Audio samples that cannot be used: empty, too short, non-finite."""
+
+
+class InvalidInputError(SkaudioError, ValueError):
+    """``X`` is not paths, a 2-D array of clips, nor a list of 1-D waveforms."""

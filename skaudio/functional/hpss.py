@@ -1,0 +1,83 @@
+"""Harmonic/percussive source separation, librosa's result at a fraction of its cost."""
+
+import librosa
+import numpy as np
+
+from ._median import median_filter_axis
+
+__all__ = ["hpss", "hpss_waveforms"]
+
+
+def hpss(D, *, kernel_size=31):
+    """Split a complex STFT into harmonic and percussive parts.
+
+    Equal to ``librosa.decompose.hpss(D, kernel_size=kernel_size)`` (soft
+    masks, power 2, margin 1): the running medians are computed by a
+    compiled kernel rather than ``scipy.ndimage.median_filter``.
+
+    Parameters
+    ----------
+    D : ndarray of shape (n_freqs, n_frames), complex
+        The STFT.
+    kernel_size : int, default=31
+        Odd median window, in frames (harmonic) and bins (percussive).
+
+    Returns
+    -------
+    D_harmonic, D_percussive : ndarray of shape (n_freqs, n_frames), complex
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> y = np.random.default_rng(0).standard_normal(4096).astype(np.float32)
+    >>> D = librosa.stft(y)
+    >>> H, P = hpss(D)
+    >>> H_ref, P_ref = librosa.decompose.hpss(D)
+    >>> bool(np.allclose(H, H_ref, atol=1e-5) and np.allclose(P, P_ref, atol=1e-5))
+    True
+    """
+    S = np.abs(D)
+    harm = median_filter_axis(S, size=kernel_size, axis=-1)
+    perc = median_filter_axis(S, size=kernel_size, axis=-2)
+    mask_harm = _harmonic_mask(harm, perc)
+    return D * mask_harm, D * (1 - mask_harm)
+
+
+def _harmonic_mask(harm, perc):
+    """``librosa.util.softmask(harm, perc, power=2, split_zeros=True)``, in fewer passes.
+
+    ``harm**2 / (harm**2 + perc**2)`` written as ``1 / (1 + (perc/harm)**2)``
+    so tiny magnitudes do not underflow; 0.5 where both are zero. The
+    percussive mask of librosa is exactly one minus this one.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.divide(perc, harm)
+        ratio *= ratio
+        ratio += 1
+        mask = np.reciprocal(ratio, out=ratio)  # 0 where harm == 0 < perc
+    mask[(harm == 0) & (perc == 0)] = 0.5
+    return mask
+
+
+def hpss_waveforms(y, *, D, n_fft, hop_length, kernel_size=31):
+    """The harmonic and percussive waveforms of ``y``, as ``librosa.effects.hpss``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        The waveform ``D`` was computed from.
+    D : ndarray of shape (1 + n_fft // 2, n_frames), complex
+        ``librosa.stft(y, n_fft=n_fft, hop_length=hop_length)``, shared with
+        the other features.
+    n_fft, hop_length : int
+        The frame settings of ``D``.
+    kernel_size : int, default=31
+        Median window of :func:`hpss`.
+
+    Returns
+    -------
+    y_harmonic, y_percussive : ndarray of shape (n_samples,)
+    """
+    D_harm, D_perc = hpss(D, kernel_size=kernel_size)
+    kwargs = dict(n_fft=n_fft, hop_length=hop_length, length=y.shape[-1], dtype=y.dtype)
+    return librosa.istft(D_harm, **kwargs), librosa.istft(D_perc, **kwargs)
