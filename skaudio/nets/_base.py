@@ -1,0 +1,223 @@
+"""The scikit-learn shell shared by the skaudio nets: fit builds a skorch net.
+
+``fit`` validates the parameters, encodes the labels, resolves the device,
+seeds torch and builds a fresh :class:`skorch.NeuralNetClassifier` into
+``net_``. The estimator itself only stores parameters, so ``clone`` and
+``get_params`` never see a trained module (skorch#521).
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import ValidSplit
+
+from skaudio.exceptions import AudioValueError
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+
+def _silent(*args, **kwargs):
+    """A picklable sink that swallows skorch's messages when ``verbose=0``."""
+
+
+def resolve_device(device):
+    """Turn ``"auto"`` into ``"cuda"`` when CUDA is available, else ``"cpu"``.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    'cpu'
+    >>> resolve_device("auto") in {"cpu", "cuda"}
+    True
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return str(device)
+
+
+class BaseNetClassifier(ClassifierMixin, BaseEstimator):
+    """Common training parameters, ``fit``/``predict`` and persistence.
+
+    Subclasses define ``_input_ndim`` (the array rank the module wants,
+    channel axis included), ``_module_class`` and ``_module_params()``.
+    """
+
+    _input_ndim = None
+    _module_class = None
+
+    _parameter_constraints: dict = {
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left"), None],
+        "device": [StrOptions({"auto"}), str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def _module_params(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- input handling -------------------------------------------------
+    def _check_X(self, X, reset):
+        """Validate X as float32 with a channel axis; check shape against fit."""
+        X = check_array(X, allow_nd=True, dtype=np.float32, ensure_min_features=1)
+        if X.ndim == self._input_ndim - 1:
+            X = X[:, np.newaxis]  # add the missing channel axis
+        if X.ndim != self._input_ndim:
+            raise AudioValueError(
+                f"{type(self).__name__} expects X of shape {self._input_doc}, got an "
+                f"array of shape {X.shape}. {self._input_hint}"
+            )
+        if reset:
+            self.input_shape_ = X.shape[1:]
+        elif X.shape[1:-1] != self.input_shape_[:-1]:
+            raise AudioValueError(
+                f"X has shape {X.shape} but {type(self).__name__} was fitted on clips of "
+                f"shape {self.input_shape_}; only the last (time) axis may differ."
+            )
+        return X
+
+    # -- fit --------------------------------------------------------------
+    def _make_net(self, n_classes, seed):
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = OPTIMIZERS[optimizer]
+        split = None
+        if self.validation_fraction:
+            split = ValidSplit(self.validation_fraction, stratified=True, random_state=seed)
+        callbacks = []
+        if self.patience is not None:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss" if split is not None else "train_loss",
+                        patience=self.patience,
+                        load_best=split is not None,
+                        sink=print if self.verbose else _silent,
+                    ),
+                )
+            )
+        module_params = {f"module__{k}": v for k, v in self._module_params().items()}
+        return NeuralNetClassifier(
+            self._module_class,
+            module__n_classes=n_classes,
+            **module_params,
+            criterion=torch.nn.CrossEntropyLoss,
+            optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=split,
+            callbacks=callbacks,
+            classes=np.arange(n_classes),
+            iterator_train__shuffle=True,
+            device=self.device_,
+            verbose=self.verbose,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train a fresh network on ``X, y``.
+
+        Parameters
+        ----------
+        X : array-like
+            Clips, see the class docstring for the shape.
+        y : array-like of shape (n_clips,)
+            Labels of any type (strings included).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = self._check_X(X, reset=True)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(y) != len(X):
+            raise AudioValueError(f"X has {len(X)} clips but y has {len(y)} labels.")
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        y_enc = self._label_encoder.transform(y).astype(np.int64)
+        self.device_ = resolve_device(self.device)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        devices = [torch.device(self.device_)] if self.device_.startswith("cuda") else []
+        # fork_rng: seed module init, shuffling and dropout without touching the
+        # caller's global torch RNG.
+        with torch.random.fork_rng(devices=devices, device_type="cuda"):
+            torch.manual_seed(seed)
+            self.net_ = self._make_net(len(self.classes_), seed)
+            self.net_.fit(X, y_enc)
+        self.n_epochs_ = len(self.net_.history)
+        return self
+
+    # -- predict ----------------------------------------------------------
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the network's logits).
+
+        Parameters
+        ----------
+        X : array-like
+            Clips, with the same shape as in ``fit`` except the time axis.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_clips, n_classes)
+            Columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        proba = self.net_.predict_proba(X).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Most probable class of each clip.
+
+        Parameters
+        ----------
+        X : array-like
+            Clips, with the same shape as in ``fit`` except the time axis.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_clips,)
+            Labels from ``classes_``.
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # -- persistence ------------------------------------------------------
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        net = self.__dict__.get("net_")
+        if net is not None:
+            # skorch maps CUDA weights to the CPU when CUDA is absent
+            # (skorch#426); keep device_ in step with where the weights are.
+            self.device_ = str(net.device)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = self._input_ndim == 3  # 2-D waveforms only
+        tags.input_tags.three_d_array = True
+        tags.classifier_tags.poor_score = True
+        return tags

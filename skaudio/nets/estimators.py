@@ -1,0 +1,324 @@
+"""skorch-backed scikit-learn classifiers: :class:`CNNClassifier`, :class:`WaveNetClassifier`."""
+
+from numbers import Integral
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from skaudio.nets._base import BaseNetClassifier
+from skaudio.nets.modules import ARCHITECTURES, MelCNN, WaveNet, block_widths
+
+__all__ = ["CNNClassifier", "WaveNetClassifier"]
+
+_TRAINING_DOC = """\
+    lr : float, default=1e-3
+        Learning rate of the optimizer.
+    max_epochs : int, default=20
+        Number of passes over the training data (fewer with early stopping).
+    batch_size : int, default=32
+        Clips per gradient step, and per forward pass at prediction time.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
+default="adam"
+        A name, or a class such as ``torch.optim.SGD``.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    patience : int or None, default=None
+        Early stopping: stop after this many epochs without improvement of
+        the validation loss (of the training loss when there is no
+        validation split). With a validation split, the best weights are
+        restored at the end. None trains for ``max_epochs``.
+    validation_fraction : float or None, default=None
+        Fraction of the training clips held out, stratified by class, to
+        compute ``valid_loss`` and ``valid_acc`` each epoch. 0 or None: no
+        split, every clip is used for training.
+    device : "auto", str or torch.device, default="auto"
+        ``"auto"`` uses CUDA when ``torch.cuda.is_available()`` at fit time,
+        else the CPU. The resolved device is stored in ``device_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. An int makes a CPU fit reproducible; the caller's global torch
+        random state is left untouched.
+    verbose : int, default=0
+        1 prints skorch's per-epoch table.
+"""
+
+_ATTRIBUTES_DOC = """\
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of the ``predict_proba`` columns.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net (``net_.module_`` is the torch module,
+        ``net_.history`` the per-epoch losses).
+    input_shape_ : tuple of int
+        Shape of one training clip (channel axis included). Inputs to
+        ``predict`` must match it except on the last (time) axis.
+    n_epochs_ : int
+        Epochs actually run.
+    device_ : str
+        The device the weights live on.
+"""
+
+_N_FEATURES_NOTE = """\
+    There is no ``n_features_in_``: a clip is not a feature vector, and
+    thanks to the global pooling head the time axis may differ between fit
+    and predict. ``input_shape_`` records what was seen instead.
+    Persistence with :mod:`joblib` or :mod:`pickle` works; a net trained on
+    CUDA is loaded on the CPU when CUDA is absent (with a skorch
+    ``DeviceWarning``), and ``device_`` then reads ``"cpu"``.
+"""
+
+_TRAINING_CONSTRAINTS = dict(BaseNetClassifier._parameter_constraints)
+
+
+class CNNClassifier(BaseNetClassifier):
+    __doc__ = f"""A convolutional classifier for mel spectrograms, trained with skorch.
+
+    Parameters
+    ----------
+    architecture : {{"plain", "resnet", "vgg", "densenet"}}, default="plain"
+        ``"plain"``: conv-bn-relu-pool blocks; ``"resnet"``: residual blocks
+        of two convs; ``"vgg"``: VGG-BN blocks of two conv-bn-relu then pool;
+        ``"densenet"``: two densely connected convs and a 1x1 transition.
+        All are built here for 1-channel input; no pretrained weights.
+    n_blocks : int, default=4
+        Number of blocks; each halves both spectrogram axes.
+    channels : int or sequence of int, default=16
+        Width of the first block, doubled at each block up to 8x; or one
+        width per block.
+    kernel_size : int, default=3
+        Odd size of the square conv kernels.
+    batchnorm : bool, default=True
+        Batch normalisation after each conv. Each input spectrogram is
+        standardised (zero mean, unit variance) in any case, so dB offsets
+        do not matter.
+    dropout : float, default=0.2
+        Dropout before the final linear layer.
+    pooling : {{"max", "avg"}}, default="max"
+        The 2x2 pooling closing each block.
+    global_pooling : {{"avg", "max", "avgmax"}}, default="avg"
+        Pooling of the last feature map over frequency and time, so any
+        spectrogram size works.
+{_TRAINING_DOC}
+    Attributes
+    ----------
+{_ATTRIBUTES_DOC}
+    See Also
+    --------
+    WaveNetClassifier : The same on raw waveforms.
+    skaudio.nets.MelCNN : The underlying torch module.
+
+    Notes
+    -----
+    ``X`` is array-like of shape ``(n_clips, 1, n_mels, n_frames)`` float32,
+    as made by ``skaudio.MelSpectrogram``; ``(n_clips, n_mels, n_frames)``
+    gets its channel axis added.
+{_N_FEATURES_NOTE}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaudio.nets import CNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((24, 1, 16, 20)).astype("float32")
+    >>> y = np.array(["kick", "snare"] * 12)
+    >>> clf = CNNClassifier(n_blocks=2, channels=4, max_epochs=1, random_state=0)
+    >>> clf.fit(X, y).predict_proba(X).shape
+    (24, 2)
+    >>> clf.classes_
+    array(['kick', 'snare'], dtype='<U5')
+    """
+
+    _input_ndim = 4
+    _input_doc = "(n_clips, 1, n_mels, n_frames)"
+    _input_hint = "Compute mel spectrograms first, e.g. with skaudio.MelSpectrogram."
+    _module_class = MelCNN
+
+    _parameter_constraints: dict = {
+        **_TRAINING_CONSTRAINTS,
+        "architecture": [StrOptions(set(ARCHITECTURES))],
+        "n_blocks": [Interval(Integral, 1, None, closed="left")],
+        "channels": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "batchnorm": ["boolean"],
+        "pooling": [StrOptions({"max", "avg"})],
+        "global_pooling": [StrOptions({"avg", "max", "avgmax"})],
+    }
+
+    def __init__(
+        self,
+        architecture="plain",
+        n_blocks=4,
+        channels=16,
+        kernel_size=3,
+        batchnorm=True,
+        dropout=0.2,
+        pooling="max",
+        global_pooling="avg",
+        lr=1e-3,
+        max_epochs=20,
+        batch_size=32,
+        optimizer="adam",
+        weight_decay=0.0,
+        patience=None,
+        validation_fraction=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.architecture = architecture
+        self.n_blocks = n_blocks
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.batchnorm = batchnorm
+        self.dropout = dropout
+        self.pooling = pooling
+        self.global_pooling = global_pooling
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _module_params(self):
+        channels = self.channels
+        channels = int(channels) if isinstance(channels, Integral) else list(channels)
+        block_widths(channels, self.n_blocks)  # raises early on a length mismatch
+        return dict(
+            architecture=self.architecture,
+            n_blocks=self.n_blocks,
+            channels=channels,
+            kernel_size=self.kernel_size,
+            batchnorm=self.batchnorm,
+            dropout=self.dropout,
+            pooling=self.pooling,
+            global_pooling=self.global_pooling,
+            in_channels=self.input_shape_[0],
+        )
+
+
+class WaveNetClassifier(BaseNetClassifier):
+    __doc__ = f"""A WaveNet-style classifier for raw audio, trained with skorch.
+
+    A strided front-end conv downsamples the waveform, then ``n_blocks``
+    stacks of ``n_layers`` dilated convs with gated activations
+    (``tanh * sigmoid``), residual and skip connections; the summed skips
+    are pooled over time into a linear head.
+
+    Parameters
+    ----------
+    n_blocks : int, default=2
+        Number of stacks of dilated layers.
+    n_layers : int, default=8
+        Layers per stack, with dilations ``1, 2, 4, ..., 2**(n_layers - 1)``.
+    residual_channels : int, default=32
+        Channels of the residual stream.
+    skip_channels : int, default=64
+        Channels of the skip connections feeding the head.
+    kernel_size : int, default=2
+        Size of the dilated conv kernels.
+    causal : bool, default=False
+        Left-padded causal convs as in the original WaveNet; the default
+        centred convs suit whole-clip classification.
+    stride : int, default=8
+        Downsampling factor of the strided front-end conv; 1 works on every
+        sample (slow).
+    dropout : float, default=0.2
+        Dropout before the final linear layer.
+{_TRAINING_DOC}
+    Attributes
+    ----------
+{_ATTRIBUTES_DOC}
+    See Also
+    --------
+    CNNClassifier : The same on mel spectrograms.
+    skaudio.nets.WaveNet : The underlying torch module.
+
+    Notes
+    -----
+    ``X`` is array-like of shape ``(n_clips, 1, n_samples)`` float32, as made
+    by ``skaudio.RawWaveform``; a 2-D ``(n_clips, n_samples)`` array of
+    equal-length clips gets its channel axis added.
+{_N_FEATURES_NOTE}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaudio.nets import WaveNetClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((16, 1, 800)).astype("float32")
+    >>> y = np.repeat([0, 1], 8)
+    >>> clf = WaveNetClassifier(n_blocks=1, n_layers=3, residual_channels=4,
+    ...                         skip_channels=4, max_epochs=1, random_state=0)
+    >>> clf.fit(X, y).predict(X).shape
+    (16,)
+    """
+
+    _input_ndim = 3
+    _input_doc = "(n_clips, 1, n_samples)"
+    _input_hint = "Pass raw waveforms, e.g. from skaudio.RawWaveform."
+    _module_class = WaveNet
+
+    _parameter_constraints: dict = {
+        **_TRAINING_CONSTRAINTS,
+        "n_blocks": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "residual_channels": [Interval(Integral, 1, None, closed="left")],
+        "skip_channels": [Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "causal": ["boolean"],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_blocks=2,
+        n_layers=8,
+        residual_channels=32,
+        skip_channels=64,
+        kernel_size=2,
+        causal=False,
+        stride=8,
+        dropout=0.2,
+        lr=1e-3,
+        max_epochs=20,
+        batch_size=32,
+        optimizer="adam",
+        weight_decay=0.0,
+        patience=None,
+        validation_fraction=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_blocks = n_blocks
+        self.n_layers = n_layers
+        self.residual_channels = residual_channels
+        self.skip_channels = skip_channels
+        self.kernel_size = kernel_size
+        self.causal = causal
+        self.stride = stride
+        self.dropout = dropout
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _module_params(self):
+        return dict(
+            n_blocks=self.n_blocks,
+            n_layers=self.n_layers,
+            residual_channels=self.residual_channels,
+            skip_channels=self.skip_channels,
+            kernel_size=self.kernel_size,
+            causal=self.causal,
+            stride=self.stride,
+            dropout=self.dropout,
+            in_channels=self.input_shape_[0],
+        )

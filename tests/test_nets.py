@@ -1,0 +1,324 @@
+"""Tests for skaudio.nets: the skorch CNN and WaveNet classifiers and their modules."""
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer  # noqa: E402
+from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
+from skorch.exceptions import DeviceWarning  # noqa: E402
+
+from skaudio.exceptions import AudioValueError, SkaudioError  # noqa: E402
+from skaudio.nets import CNNClassifier, MelCNN, WaveNet, WaveNetClassifier  # noqa: E402
+from skaudio.nets.modules import _GatedResidualLayer  # noqa: E402
+
+FSDD = Path("/work/shared/data/fsdd/recordings")
+TINY_CNN = dict(n_blocks=2, channels=4, batch_size=16, lr=1e-2, random_state=0)
+TINY_WAVENET = dict(
+    n_blocks=1, n_layers=4, residual_channels=8, skip_channels=8, stride=4, random_state=0
+)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    np.random.seed(0)  # noqa: NPY002 - the global RNG that random_state=None draws from
+
+
+def make_spectrograms(n, seed, n_mels=16, n_frames=20):
+    """Log-power 'spectrograms': a tone (one loud horizontal band) vs flat noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(-40.0, 3.0, size=(n, 1, n_mels, n_frames))
+    y = np.array(["noise", "tone"] * (n // 2))
+    for i in np.flatnonzero(y == "tone"):
+        X[i, 0, rng.integers(n_mels)] += 30.0
+    return X.astype(np.float32), y
+
+
+def make_waves(n, seed, n_samples=800, sr=8000):
+    """Raw audio: a pure tone vs white noise of the same power."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_samples) / sr
+    y = np.repeat([0, 1], n // 2)
+    X = rng.normal(0.0, 0.35, size=(n, 1, n_samples))
+    for i in np.flatnonzero(y == 1):
+        X[i, 0] = 0.5 * np.sin(2 * np.pi * rng.uniform(200, 1000) * t + rng.uniform(0, 6))
+    return X.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def spectrograms():
+    return make_spectrograms(96, seed=1)
+
+
+@pytest.fixture(scope="module")
+def fitted_cnn(spectrograms):
+    X, y = spectrograms
+    return CNNClassifier(max_epochs=2, **TINY_CNN).fit(X, y)
+
+
+# -- shapes, labels, the scikit-learn contract ---------------------------------
+
+
+def test_predict_shapes_and_string_labels(fitted_cnn, spectrograms):
+    X, y = spectrograms
+    proba = fitted_cnn.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert list(fitted_cnn.classes_) == ["noise", "tone"]
+    pred = fitted_cnn.predict(X)
+    assert pred.shape == (len(X),)
+    assert set(pred) <= {"noise", "tone"}
+    np.testing.assert_array_equal(pred, fitted_cnn.classes_[proba.argmax(axis=1)])
+    assert fitted_cnn.input_shape_ == (1, 16, 20)
+    assert fitted_cnn.n_epochs_ == 2
+    assert not hasattr(fitted_cnn, "n_features_in_")
+
+
+def test_time_axis_may_change_but_mel_axis_may_not(fitted_cnn, spectrograms):
+    X, _ = spectrograms
+    assert fitted_cnn.predict(X[:5, :, :, :7]).shape == (5,)
+    assert fitted_cnn.predict(X[:5, 0]).shape == (5,)  # channel axis added
+    with pytest.raises(AudioValueError, match="only the last .time. axis"):
+        fitted_cnn.predict(X[:5, :, :8])
+    with pytest.raises(SkaudioError, match="MelSpectrogram"):
+        CNNClassifier(**TINY_CNN).fit(X[:, 0, :, 0], np.arange(len(X)) % 2)
+
+
+def test_learns_separable_task(fitted_cnn):
+    X_test, y_test = make_spectrograms(60, seed=2)
+    assert fitted_cnn.score(X_test, y_test) > 0.85
+
+
+def test_init_stores_params_untouched_and_fit_resolves_device():
+    channels = (4, 8)
+    clf = CNNClassifier(channels=channels, n_blocks=2, device="auto")
+    assert clf.get_params()["channels"] is channels
+    assert clf.device == "auto"
+    assert not hasattr(clf, "device_")
+    X, y = make_spectrograms(16, seed=3)
+    clf.set_params(max_epochs=1).fit(X, y)
+    assert clf.device == "auto"
+    assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert clf.net_.module_.blocks[1][0][0].out_channels == 8
+
+
+def test_clone_gives_an_unfitted_estimator(fitted_cnn):
+    twin = clone(fitted_cnn)
+    assert not hasattr(twin, "net_") and not hasattr(twin, "classes_")
+    assert twin.get_params() == fitted_cnn.get_params()
+    assert hasattr(fitted_cnn, "net_")  # the original is untouched
+
+
+@pytest.mark.parametrize("Estimator", [CNNClassifier, WaveNetClassifier])
+def test_fit_returns_self_and_tags(Estimator):
+    X, y = make_spectrograms(8, seed=0) if Estimator is CNNClassifier else make_waves(8, 0)
+    params = TINY_CNN if Estimator is CNNClassifier else TINY_WAVENET
+    clf = Estimator(max_epochs=1, **params)
+    assert clf.fit(X, y) is clf
+    tags = clf.__sklearn_tags__()
+    assert tags.input_tags.three_d_array
+    assert tags.input_tags.two_d_array == (Estimator is WaveNetClassifier)
+
+
+# -- reproducibility ------------------------------------------------------------
+
+
+def test_random_state_makes_fits_reproducible(fitted_cnn, spectrograms):
+    X, y = spectrograms
+    again = clone(fitted_cnn).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), fitted_cnn.predict_proba(X))
+    other = clone(fitted_cnn).set_params(random_state=1).fit(X, y)
+    assert not np.allclose(other.predict_proba(X), fitted_cnn.predict_proba(X))
+
+
+def test_fit_leaves_global_torch_rng_alone():
+    X, y = make_spectrograms(8, seed=0)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    CNNClassifier(max_epochs=1, **TINY_CNN).fit(X, y)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+# -- persistence ----------------------------------------------------------------
+
+
+def test_joblib_round_trip_of_estimator_and_pipeline(fitted_cnn, spectrograms, tmp_path):
+    X, y = spectrograms
+    joblib.dump(fitted_cnn, tmp_path / "cnn.joblib")
+    loaded = joblib.load(tmp_path / "cnn.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted_cnn.predict_proba(X))
+
+    cnn = clone(fitted_cnn).set_params(max_epochs=1)
+    pipe = make_pipeline(FunctionTransformer(np.negative), cnn)
+    pipe.fit(X, y)
+    joblib.dump(pipe, tmp_path / "pipe.joblib")
+    loaded = joblib.load(tmp_path / "pipe.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_trained_net_loads_on_cpu(fitted_cnn, spectrograms):
+    X, _ = spectrograms
+    as_if_cuda = pickle.loads(pickle.dumps(fitted_cnn))
+    as_if_cuda.net_.device = as_if_cuda.device_ = "cuda"  # as when trained on a GPU
+    blob = pickle.dumps(as_if_cuda)
+    with pytest.warns(DeviceWarning, match="(?i)cuda"):
+        loaded = pickle.loads(blob)
+    assert loaded.device_ == "cpu" and str(loaded.net_.device) == "cpu"
+    assert next(loaded.net_.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted_cnn.predict_proba(X))
+
+
+# -- model selection and training options ---------------------------------------
+
+
+def test_grid_search_over_net_params(spectrograms):
+    X, y = spectrograms
+    grid = GridSearchCV(
+        CNNClassifier(max_epochs=1, **TINY_CNN),
+        {"lr": [1e-3, 1e-2], "channels": [2, 4]},
+        cv=2,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert grid.best_params_["channels"] in (2, 4)
+    assert grid.best_estimator_.predict(X[:3]).shape == (3,)
+
+
+def test_early_stopping_with_validation_split():
+    X, _ = make_spectrograms(64, seed=4)
+    y = np.random.default_rng(4).permutation(np.repeat([0, 1], 32))  # unlearnable
+    clf = CNNClassifier(
+        max_epochs=40, patience=2, validation_fraction=0.25, **{**TINY_CNN, "lr": 0.05}
+    ).fit(X, y)
+    assert clf.n_epochs_ < 40
+    last = clf.net_.history[-1]
+    assert "valid_loss" in last and "valid_acc" in last
+    train_batches = [b for b in clf.net_.history[-1, "batches"] if "train_loss" in b]
+    assert len(train_batches) == 3  # 48 training clips in batches of 16
+
+
+def test_optimizer_class_and_name():
+    X, y = make_spectrograms(16, seed=5)
+    clf = CNNClassifier(max_epochs=1, optimizer=torch.optim.SGD, **TINY_CNN).fit(X, y)
+    assert isinstance(clf.net_.optimizer_, torch.optim.SGD)
+    clf.set_params(optimizer="adamw").fit(X, y)
+    assert isinstance(clf.net_.optimizer_, torch.optim.AdamW)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"n_blocks": 0}, "n_blocks"),
+        ({"architecture": "alexnet"}, "architecture"),
+        ({"optimizer": "lbfgs2"}, "optimizer"),
+        ({"validation_fraction": 1.5}, "validation_fraction"),
+    ],
+)
+def test_invalid_params_are_rejected_at_fit(params, match):
+    X, y = make_spectrograms(8, seed=0)
+    clf = CNNClassifier(**{**TINY_CNN, **params})  # no error in __init__
+    with pytest.raises(InvalidParameterError, match=match):
+        clf.fit(X, y)
+
+
+def test_channel_list_must_match_n_blocks():
+    X, y = make_spectrograms(8, seed=0)
+    with pytest.raises(ValueError, match="one width per block"):
+        CNNClassifier(n_blocks=3, channels=[4, 8]).fit(X, y)
+
+
+# -- architectures and modules --------------------------------------------------
+
+
+@pytest.mark.parametrize("architecture", ["plain", "resnet", "vgg", "densenet"])
+@pytest.mark.parametrize("global_pooling", ["avg", "avgmax"])
+def test_each_architecture_forward(architecture, global_pooling):
+    net = MelCNN(
+        n_classes=5, n_blocks=3, channels=4, architecture=architecture,
+        global_pooling=global_pooling,
+    )
+    for shape in [(3, 1, 40, 63), (3, 1, 7, 5), (3, 1, 1, 1)]:
+        out = net(torch.randn(*shape))
+        assert out.shape == (3, 5)
+        assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("architecture", ["resnet", "vgg", "densenet"])
+def test_each_architecture_learns(architecture, spectrograms):
+    X, y = spectrograms
+    clf = CNNClassifier(architecture=architecture, max_epochs=2, **TINY_CNN).fit(X, y)
+    X_test, y_test = make_spectrograms(60, seed=2)
+    assert clf.score(X_test, y_test) > 0.85
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_gated_layer_causality(causal):
+    torch.manual_seed(0)
+    layer = _GatedResidualLayer(4, 6, kernel_size=2, dilation=4, causal=causal)
+    x = torch.randn(1, 4, 50)
+    later = x.clone()
+    later[..., 30:] += 1.0  # change only the future of t = 29
+    (res_a, skip_a), (res_b, skip_b) = layer(x), layer(later)
+    assert res_a.shape == x.shape and skip_a.shape == (1, 6, 50)
+    assert torch.equal(skip_a[..., :30], skip_b[..., :30]) == causal
+    assert torch.equal(res_a[..., :30], res_b[..., :30]) == causal
+
+
+def test_wavenet_any_length():
+    net = WaveNet(n_classes=4, n_blocks=1, n_layers=3, residual_channels=4, skip_channels=4)
+    for n_samples in (8000, 17, 1):
+        assert net(torch.randn(2, 1, n_samples)).shape == (2, 4)
+
+
+def test_wavenet_learns_tone_vs_noise():
+    X, y = make_waves(96, seed=6)
+    clf = WaveNetClassifier(max_epochs=5, lr=1e-2, batch_size=8, **TINY_WAVENET)
+    clf.fit(X[:, 0], y)  # 2-D waveforms get a channel axis
+    X_test, y_test = make_waves(60, seed=7)
+    assert clf.score(X_test, y_test) > 0.85
+
+
+# -- optional dependency hygiene and real recordings ----------------------------
+
+
+def test_import_skaudio_does_not_import_torch():
+    code = "import sys, skaudio; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _fsdd_logmel(paths):
+    librosa = pytest.importorskip("librosa")
+    out = []
+    for path in paths:
+        wave, _ = librosa.load(path, sr=8000)
+        wave = librosa.util.fix_length(wave, size=8000)
+        mel = librosa.feature.melspectrogram(y=wave, sr=8000, n_fft=512, hop_length=128, n_mels=40)
+        out.append(librosa.power_to_db(mel, ref=np.max))
+    return np.stack(out)[:, None].astype(np.float32)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FSDD.is_dir(), reason="FSDD recordings not available")
+def test_cnn_learns_spoken_digits_across_speakers():
+    train = sorted(
+        FSDD / f"{d}_{s}_{t}.wav"
+        for d in range(10) for s in ("george", "jackson", "lucas", "nicolas") for t in range(12)
+    )
+    test = sorted(FSDD / f"{d}_theo_{t}.wav" for d in range(10) for t in range(10))
+    label = [p.name.split("_")[0] for p in train + test]
+    X_train, X_test = _fsdd_logmel(train), _fsdd_logmel(test)
+    clf = CNNClassifier(n_blocks=3, channels=16, max_epochs=8, random_state=0)
+    clf.fit(X_train, label[: len(train)])
+    assert clf.score(X_test, label[len(train):]) > 0.5  # chance is 0.1
