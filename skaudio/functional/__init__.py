@@ -4,7 +4,7 @@ No estimators here; the transformers of :mod:`skaudio` hold parameters and
 validation and call these functions clip by clip.
 """
 
-from .hpss import hpss, hpss_waveforms
+from .decompose import hpss, hpss_waveforms
 from .spectral import FEATURES, frame_features
 from .stats import STATS, summarize
 

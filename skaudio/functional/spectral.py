@@ -14,7 +14,7 @@ from functools import lru_cache
 import librosa
 import numpy as np
 
-from .hpss import hpss_waveforms
+from .decompose import hpss_waveforms
 
 __all__ = ["FEATURES", "frame_features"]
 

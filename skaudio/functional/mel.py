@@ -1,0 +1,117 @@
+"""Mel spectrograms of one clip, equal to librosa's, and fixed-length waveforms.
+
+:func:`mel_spectrogram` computes exactly
+``librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr, ...),
+ref=1.0, top_db=top_db)`` (centred frames, Hann window, zero padding, Slaney
+mel filters), with the mel filter bank built once per setting instead of
+once per clip. :func:`fix_length` crops or pads a waveform to a given
+number of samples.
+"""
+
+import warnings
+from functools import lru_cache
+
+import librosa
+import numpy as np
+
+__all__ = ["fix_length", "mel_spectrogram", "n_frames"]
+
+
+@lru_cache(maxsize=16)
+def _mel_basis(sr, n_fft, n_mels, fmin, fmax):
+    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    basis.flags.writeable = False  # shared between calls
+    return basis
+
+
+def n_frames(n_samples, *, n_fft, hop_length):
+    """Number of centred STFT frames of a clip of ``n_samples`` samples.
+
+    Examples
+    --------
+    >>> n_frames(22050, n_fft=2048, hop_length=512)
+    44
+    """
+    return 1 + (n_samples + 2 * (n_fft // 2) - n_fft) // hop_length
+
+
+def mel_spectrogram(y, *, sr, n_fft=2048, hop_length=512, n_mels=128, fmin=0.0, fmax=None,
+                    power=2.0, to_db=True, top_db=80.0):
+    """The (log-)mel spectrogram of one clip, as librosa computes it.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,), float32
+        A finite mono waveform.
+    sr : int
+        Its sample rate.
+    n_fft, hop_length : int, default=2048, 512
+        FFT size and hop of the centred, zero-padded STFT.
+    n_mels : int, default=128
+        Number of mel bands.
+    fmin, fmax : float, float or None, default=0.0, None
+        Frequency range of the mel bands; ``fmax=None`` is ``sr / 2``.
+    power : float, default=2.0
+        Exponent of the magnitude: 2 for power, 1 for magnitude.
+    to_db : bool, default=True
+        Convert to decibels with ``librosa.power_to_db(S, ref=1.0,
+        top_db=top_db)``.
+    top_db : float or None, default=80.0
+        Floor of the decibel values below the clip's maximum; None keeps
+        every value (down to -100 dB, librosa's ``amin=1e-10``).
+
+    Returns
+    -------
+    S : ndarray of shape (n_mels, n_frames), float32
+        ``n_frames`` is ``1 + n_samples // hop_length`` for an even
+        ``n_fft``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32)
+    >>> S = mel_spectrogram(y, sr=22050, n_mels=64)
+    >>> S.shape, S.dtype
+    ((64, 44), dtype('float32'))
+    >>> mel_hz = librosa.mel_frequencies(n_mels=64, fmax=11025)
+    >>> bool(abs(mel_hz[S[:, 20].argmax()] - 440) < 30)  # the band of the tone
+    True
+    """
+    with warnings.catch_warnings():
+        # a clip shorter than one frame is analysed zero-padded, as librosa does
+        warnings.filterwarnings("ignore", message="n_fft=.* is too large", category=UserWarning)
+        S = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length)) ** power
+    mel = _mel_basis(sr, n_fft, n_mels, float(fmin), None if fmax is None else float(fmax)) @ S
+    if to_db:
+        mel = librosa.power_to_db(mel, ref=1.0, top_db=top_db)
+    return mel.astype(np.float32, copy=False)
+
+
+def fix_length(y, *, size, pad_mode="constant"):
+    """Crop ``y`` to its first ``size`` samples, or pad it at the end to ``size``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        A non-empty waveform.
+    size : int
+        The number of samples wanted.
+    pad_mode : {"constant", "wrap", "reflect"}, default="constant"
+        How a short clip is extended: zeros (silence), repetitions of the
+        clip (a loop), or mirror images of it (``numpy.pad`` modes).
+
+    Returns
+    -------
+    y : ndarray of shape (size,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fix_length(np.array([1.0, 2.0, 3.0]), size=5, pad_mode="wrap")
+    array([1., 2., 3., 1., 2.])
+    >>> fix_length(np.array([1.0, 2.0, 3.0]), size=2)
+    array([1., 2.])
+    """
+    if y.shape[0] >= size:
+        return y[:size]
+    return np.pad(y, (0, size - y.shape[0]), mode=pad_mode)
