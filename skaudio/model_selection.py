@@ -196,8 +196,8 @@ def leaking_groups(cv, X, y=None, groups=None):
     >>> from sklearn.model_selection import KFold, GroupKFold
     >>> from skaudio.model_selection import leaking_groups
     >>> X, groups = [[0]] * 4, ["a", "b", "a", "b"]
-    >>> leaking_groups(KFold(2), X, groups=groups)
-    [{'a', 'b'}, {'a', 'b'}]
+    >>> [sorted(leak) for leak in leaking_groups(KFold(2), X, groups=groups)]
+    [['a', 'b'], ['a', 'b']]
     >>> leaking_groups(GroupKFold(2), X, groups=groups)
     [set(), set()]
     """
