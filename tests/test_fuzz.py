@@ -1,0 +1,130 @@
+"""Fuzzing every transformer with hypothesis: odd lengths, amplitudes, dtypes, NaN/inf.
+
+The contract: a finite waveform gives a finite output of the documented shape;
+a waveform holding NaN or inf gives a ``SkaudioError`` naming the clip (or,
+with ``on_error="nan"``, a row of NaN). Nothing else may escape.
+"""
+
+import importlib
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skaudio import SkaudioError
+
+# name -> (module, class, cheap parameters that still reach every code path:
+# STFT, mel, chroma, framing)
+TRANSFORMERS = {
+    "LibrosaFeatures": ("skaudio.features", "LibrosaFeatures", dict(
+        features=["chroma_stft", "rms", "spectral_centroid", "spectral_bandwidth", "rolloff",
+                  "zero_crossing_rate", "tempo", "mfcc"],
+        n_fft=512, hop_length=256, n_mfcc=4, n_mels=32,
+        stats=["mean", "var", "skew", "kurtosis", "iqr"])),
+}
+
+FUZZ = settings(max_examples=30, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+# Realistic audio spans float [-1, 1], int16 and int32 PCM read raw (~2e9);
+# 1e12 leaves a wide margin. Beyond ~1e17 float32 powers overflow: see
+# test_huge_finite_amplitudes_are_handled.
+AMPLITUDES = st.sampled_from([0.0, 1e-30, 1e-12, 1e-6, 1e-3, 1.0, 30.0, 32767.0, 2.0**31, 1e12])
+
+
+def make(name, **params):
+    module, cls, cheap = TRANSFORMERS[name]
+    try:
+        estimator = getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError):
+        pytest.skip(f"{module}.{cls} has not landed")
+    return estimator(**{**cheap, **params})
+
+
+@st.composite
+def waveforms(draw, *, allow_non_finite):
+    """A 1-D waveform: noise, a tone, a constant or clicks, in some dtype."""
+    n = draw(st.integers(1, 20000))
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.int16]))
+    shape = draw(st.sampled_from(["noise", "tone", "constant", "clicks"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if shape == "noise":
+        y = rng.standard_normal(n)
+    elif shape == "tone":
+        y = np.sin(2 * np.pi * draw(st.floats(20, 11000)) * np.arange(n) / 22050)
+    elif shape == "constant":
+        y = np.full(n, draw(st.sampled_from([-1.0, 0.0, 0.5, 1.0])))
+    else:
+        y = np.zeros(n)
+        y[rng.integers(0, n, size=max(1, n // 1000))] = 1.0
+    if dtype is np.int16:
+        y = np.round(np.clip(y, -1, 1) * draw(st.sampled_from([0, 1, 100, 32767])))
+    else:
+        y = y * draw(AMPLITUDES)
+    y = y.astype(dtype)
+    if allow_non_finite and dtype is not np.int16 and draw(st.booleans()):
+        y = y.copy()
+        where = rng.integers(0, n, size=draw(st.integers(1, min(n, 5))))
+        y[where] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    return y
+
+
+def expected_rows(transformer):
+    return len(transformer.get_feature_names_out())
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMERS))
+@FUZZ
+@given(clip=waveforms(allow_non_finite=False))
+def test_finite_waveform_gives_finite_output(name, clip):
+    transformer = make(name)
+    out = transformer.fit_transform([clip])
+    assert out.shape[0] == 1
+    assert np.isfinite(out).all(), (clip.dtype, clip.size, np.abs(clip).max())
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMERS))
+@FUZZ
+@given(clips=st.lists(waveforms(allow_non_finite=True), min_size=1, max_size=3))
+def test_only_the_documented_error(name, clips):
+    bad = [i for i, c in enumerate(clips) if not np.isfinite(c.astype(np.float32)).all()]
+    transformer = make(name)
+    if bad:
+        with pytest.raises(SkaudioError, match=rf"clip\[{bad[0]}\].*NaN or infinite"):
+            transformer.fit_transform(clips)
+    else:
+        out = transformer.fit_transform(clips)
+        assert out.shape[0] == len(clips) and np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMERS))
+@FUZZ
+@given(clips=st.lists(waveforms(allow_non_finite=True), min_size=1, max_size=3))
+def test_on_error_nan_marks_exactly_the_bad_clips(name, clips):
+    bad = [i for i, c in enumerate(clips) if not np.isfinite(c.astype(np.float32)).all()]
+    transformer = make(name, on_error="nan")
+    if bad:
+        with pytest.warns(UserWarning, match="could not be processed"):
+            out = transformer.fit_transform(clips)
+    else:
+        out = transformer.fit_transform(clips)
+    assert [b.index for b in transformer.bad_clips_] == bad
+    flat = out.reshape(len(clips), -1)
+    for i in range(len(clips)):
+        assert (np.isnan(flat[i]).all() if i in bad else np.isfinite(flat[i]).all())
+
+
+@pytest.mark.xfail(strict=True, reason="finite samples above ~1e17 overflow float32 powers: "
+                   "rms/mfcc give inf/NaN silently, chroma/tempo raise a generic 'Failed to "
+                   "process' error without a remedy (skaudio/functional/spectral.py); "
+                   "reported to the lead")
+@pytest.mark.parametrize("name", list(TRANSFORMERS))
+def test_huge_finite_amplitudes_are_handled(name):
+    clip = (1e20 * np.sin(np.arange(4000) / 5.0)).astype(np.float32)
+    try:
+        out = make(name).fit_transform([clip])
+    except SkaudioError as exc:  # acceptable only with a remedy
+        assert "normali" in str(exc), str(exc)
+    else:
+        assert np.isfinite(out).all()
