@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 # public name -> module that defines it, imported on first attribute access
 _LAZY = {
     "LibrosaFeatures": ".features",
+    "MelSpectrogram": ".spectrogram",
+    "RawWaveform": ".waveform",
     "SegmentVotingClassifier": ".segments",
     "load_audio": ".io",
 }
