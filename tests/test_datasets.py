@@ -175,6 +175,8 @@ def test_gtzan_split_sizes_and_attribution():
     readme = Path(__file__).resolve().parents[1] / "skaudio" / "datasets" / "data"
     text = (readme / "gtzan_fault_filtered" / "README.md").read_text()
     assert "MIT" in text and "Jongpil Lee" in text
+    licence = (readme / "gtzan_fault_filtered" / "LICENSE.txt").read_text()
+    assert "Copyright (c) 2017 Jongpil Lee" in licence and "Permission is hereby" in licence
     with pytest.raises(SkaudioError, match="fault_filtered"):
         gtzan_split("random")
 

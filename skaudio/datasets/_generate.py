@@ -15,9 +15,9 @@ _KEYS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _TABLE = 2048  # wavetable length, a power of two
 _FREQ = 440.0 * 2.0 ** ((np.arange(128) - 69.0) / 12.0)  # MIDI note -> Hz
 _OVERLAP = 1.0  # at difficulty 1, every range is the union of all genres' ranges
-_BORROW = 0.6  # at difficulty 1, each style choice is borrowed with this probability
+_BORROW = 0.8  # at difficulty 1, each style choice is borrowed with this probability
 _NOISE_DB = 14.0  # at difficulty 1, the signal-to-noise ratio drops by this much
-_CLIP_MIX = (0.3, 0.4)  # how far each clip strays from its artist: a + b * difficulty
+_CLIP_MIX = (0.3, 0.6)  # how far each clip strays from its artist: a + b * difficulty
 _CATEGORICAL = ("drums", "styles", "progressions", "beats_per_chord")
 
 _GLOBAL = {
