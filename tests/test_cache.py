@@ -1,0 +1,182 @@
+"""The per-clip cache: keys, reuse across fits and grid searches, damage, races."""
+
+import multiprocessing
+import os
+
+import joblib
+import numpy as np
+import pytest
+import soundfile as sf
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from skaudio import LibrosaFeatures
+from skaudio._cache import ClipCache, check_memory
+from skaudio._clips import clip_key
+from skaudio._parallel import count_clips
+
+SR = 22050
+FAST = dict(features=["rms", "spectral_centroid", "mfcc"], n_mfcc=13)
+
+
+@pytest.fixture(scope="module")
+def wav_files(tmp_path_factory):
+    """Eight 1 s generated clips written as 16-bit wav files, two classes."""
+    from conftest import music_like
+
+    folder = tmp_path_factory.mktemp("wavs")
+    paths = []
+    for i in range(8):
+        y = music_like(duration=1.0, seed=i, bpm=80 + 10 * i, f0=110 if i % 2 else 440)
+        path = folder / f"clip{i}.wav"
+        sf.write(path, y, SR, subtype="PCM_16")
+        paths.append(str(path))
+    return paths
+
+
+def test_roundtrip_and_keys(tmp_path):
+    cache = ClipCache(tmp_path)
+    key = cache.key("array:ab:3", "mod.f", {"n_mfcc": 13, "stats": ("mean", "var")})
+    assert cache.get(key) is None
+    cache.put(key, np.arange(5, dtype=np.float32))
+    got = cache.get(key)
+    assert got.dtype == np.float32 and np.array_equal(got, np.arange(5))
+    assert len(cache) == 1
+    # numpy scalars and tuples key like the plain values they equal
+    assert key == cache.key("array:ab:3", "mod.f", {"stats": ["mean", "var"],
+                                                     "n_mfcc": np.int64(13)})
+    assert key != cache.key("array:ab:3", "mod.f", {"n_mfcc": 20, "stats": ("mean", "var")})
+    assert key != cache.key("array:ab:4", "mod.f", {"n_mfcc": 13, "stats": ("mean", "var")})
+    assert key != cache.key("array:ab:3", "mod.g", {"n_mfcc": 13, "stats": ("mean", "var")})
+    cache.clear()
+    assert len(cache) == 0 and cache.get(key) is None
+
+
+def test_check_memory(tmp_path):
+    assert check_memory(None) is None
+    assert check_memory(joblib.Memory(None, verbose=0)) is None
+    assert check_memory(str(tmp_path)).location == tmp_path / "skaudio"
+    assert check_memory(joblib.Memory(tmp_path, verbose=0)).location == tmp_path / "skaudio"
+    with pytest.raises(ValueError, match="memory must be None, a directory path or a joblib"):
+        check_memory(3)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "zeros", "empty", "bitflip"])
+def test_damaged_entry_is_recomputed_not_served(tmp_path, wav_files, damage):
+    feat = LibrosaFeatures(memory=tmp_path, **FAST).fit(wav_files[:2])
+    expected = feat.transform(wav_files[:2])
+    entries = sorted((tmp_path / "skaudio").glob("*/*.npy"))
+    assert len(entries) == 2
+    target = entries[0]
+    data = target.read_bytes()
+    damaged = {
+        "garbage": b"not an npy file at all" * 10,
+        "truncated": data[: len(data) // 2],  # a crash mid-write without the rename
+        "zeros": bytes(len(data)),  # rename committed, data blocks never written
+        "empty": b"",
+        "bitflip": data[:-30] + bytes([data[-30] ^ 1]) + data[-29:],  # one float changed
+    }[damage]
+    target.write_bytes(damaged)
+    (target.parent / f".{target.stem[:16]}.crash.tmp").write_bytes(data[:40])  # stray temp
+    with count_clips() as counts:
+        again = feat.transform(wav_files[:2])
+    assert (counts.computed, counts.cached) == (1, 1)
+    np.testing.assert_array_equal(again, expected)
+    assert target.read_bytes() == data  # rewritten whole
+    assert len(ClipCache(tmp_path)) == 2  # the temp file is not an entry
+
+
+def test_only_output_parameters_are_keys(tmp_path, wav_files):
+    X = wav_files[:4]
+    with count_clips() as counts:
+        ref = LibrosaFeatures(memory=tmp_path, **FAST).fit_transform(X)
+    assert (counts.computed, counts.cached) == (4, 0)
+    # n_jobs, verbose, on_error and the form of memory do not change a key
+    with count_clips() as counts, joblib.parallel_backend("threading"):  # n_jobs=2, fast
+        same = LibrosaFeatures(memory=joblib.Memory(tmp_path, verbose=0), n_jobs=2,
+                               on_error="nan", verbose=0, **FAST).fit_transform(X)
+    assert (counts.computed, counts.cached) == (0, 4)
+    np.testing.assert_array_equal(same, ref)
+    # a parameter of the output does
+    with count_clips() as counts:
+        LibrosaFeatures(memory=tmp_path, **{**FAST, "n_mfcc": 8}).fit_transform(X)
+    assert (counts.computed, counts.cached) == (4, 0)
+    # and so does the analysis window
+    with count_clips() as counts:
+        LibrosaFeatures(memory=tmp_path, duration=0.5, **FAST).fit_transform(X)
+    assert counts.computed == 4
+
+
+def test_cached_equals_uncached_for_arrays(tmp_path, music_clips):
+    plain = LibrosaFeatures(**FAST).fit_transform(music_clips)
+    LibrosaFeatures(memory=tmp_path, **FAST).fit_transform(music_clips)
+    with count_clips() as counts:
+        cached = LibrosaFeatures(memory=tmp_path, **FAST).fit_transform(music_clips)
+    assert counts.cached == len(music_clips)
+    np.testing.assert_array_equal(cached, plain)
+    # a changed sample is a different clip
+    other = music_clips.copy()
+    other[0, 100] += 0.5
+    with count_clips() as counts:
+        LibrosaFeatures(memory=tmp_path, **FAST).fit_transform(other)
+    assert (counts.computed, counts.cached) == (1, 3)
+
+
+def test_edited_file_is_recomputed(tmp_path, wav_files):
+    path = tmp_path / "edited.wav"
+    path.write_bytes(open(wav_files[0], "rb").read())
+    feat = LibrosaFeatures(memory=tmp_path / "cache", **FAST).fit([str(path)])
+    before = feat.transform([str(path)])
+    key = clip_key(str(path))
+    y, _ = sf.read(wav_files[1], dtype="float32")
+    sf.write(path, y, SR, subtype="PCM_16")
+    os.utime(path, ns=(1, 1))  # a different mtime even on coarse-clock filesystems
+    assert clip_key(str(path)) != key
+    with count_clips() as counts:
+        after = feat.transform([str(path)])
+    assert counts.computed == 1
+    assert not np.array_equal(before, after)
+
+
+def test_grid_search_computes_each_clip_once_per_setting(tmp_path, wav_files):
+    y = np.arange(len(wav_files)) % 2
+    pipe = Pipeline([("feat", LibrosaFeatures(memory=tmp_path, **FAST)),
+                     ("scale", StandardScaler()), ("svm", SVC())])
+    with count_clips() as counts:
+        GridSearchCV(pipe, {"svm__C": [0.1, 1, 10]}, cv=2).fit(wav_files, y)
+    assert counts.computed == len(wav_files)
+    # 3 settings x 2 folds x 8 clips + the refit's 8, all but the first 8 cached
+    assert counts.cached == 3 * 2 * 8 + 8 - 8
+    with count_clips() as counts:
+        GridSearchCV(pipe, {"feat__n_mfcc": [13, 20], "svm__C": [1, 10]}, cv=2).fit(wav_files, y)
+    assert counts.computed == len(wav_files)  # n_mfcc=13 is already cached
+    assert len(ClipCache(tmp_path)) == 2 * len(wav_files)
+
+
+def _hammer(location, seed, n_rounds):
+    """Write and read the same few keys as another process; count bad reads."""
+    cache = ClipCache(location)
+    rng = np.random.default_rng(seed)
+    bad = 0
+    for _ in range(n_rounds):
+        k = int(rng.integers(4))
+        expected = np.full(20_000, k, dtype=np.float64)  # 160 kB: writes take a while
+        cache.put(f"{k:064x}", expected)
+        got = cache.get(f"{int(rng.integers(4)):064x}")
+        if got is not None and not (got.shape == (20_000,) and np.all(got == got[0])):
+            bad += 1
+    return bad
+
+
+def test_two_processes_writing_the_same_keys(tmp_path):
+    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with ctx.Pool(2) as pool:
+        bad = pool.starmap(_hammer, [(tmp_path, 0, 300), (tmp_path, 1, 300)])
+    assert bad == [0, 0]
+    cache = ClipCache(tmp_path)
+    assert len(cache) == 4
+    for k in range(4):
+        np.testing.assert_array_equal(cache.get(f"{k:064x}"), np.full(20_000, k, np.float64))
+    assert not list((tmp_path / "skaudio").glob("*/*.tmp"))  # no temp file left behind

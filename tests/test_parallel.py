@@ -1,0 +1,148 @@
+"""map_clips: n_jobs, Dask, thread caps, numba's disk cache, errors, memory."""
+
+import subprocess
+import sys
+import textwrap
+
+import joblib
+import numpy as np
+import pytest
+import soundfile as sf
+
+from skaudio import LibrosaFeatures
+from skaudio._clips import as_clips
+from skaudio._parallel import count_clips, map_clips
+
+SR = 22050
+
+
+@pytest.fixture(scope="module")
+def wav_files(tmp_path_factory):
+    """Four 1 s generated clips as 16-bit wav files."""
+    from conftest import music_like
+
+    folder = tmp_path_factory.mktemp("wavs")
+    paths = []
+    for i in range(4):
+        path = folder / f"clip{i}.wav"
+        sf.write(path, music_like(duration=1.0, seed=i, bpm=90 + 10 * i), SR, subtype="PCM_16")
+        paths.append(str(path))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def reference(wav_files):
+    """Full default features of the clips, computed sequentially."""
+    return LibrosaFeatures(n_jobs=1).fit_transform(wav_files)
+
+
+def _blas_threads(y, *, sr):
+    """Per-clip function reporting the thread counts of the numeric libraries."""
+    from threadpoolctl import threadpool_info
+
+    return np.array([max((p["num_threads"] for p in threadpool_info()), default=1)])
+
+
+def _numba_cache_stats(y, *, sr):
+    """Call the numba kernel in a worker; report its disk-cache hits and misses."""
+    from skaudio.functional._median import _running_median_rows, median_filter_axis
+
+    median_filter_axis(np.abs(y[:4096]).reshape(4, -1), size=5, axis=1)
+    stats = _running_median_rows.stats
+    return np.array([len(stats.cache_hits), len(stats.cache_misses)])
+
+
+def _fail_on_odd(y, *, sr):
+    if y[0] > 0.5:
+        raise RuntimeError("odd clip")
+    return np.array([y.mean()])
+
+
+def test_n_jobs_1_and_2_identical(wav_files, reference, tmp_path):
+    two = LibrosaFeatures(n_jobs=2).fit_transform(wav_files)
+    np.testing.assert_array_equal(two, reference)
+    # and through the cache, filled by two workers then read by one process
+    LibrosaFeatures(n_jobs=2, memory=tmp_path).fit_transform(wav_files)
+    with count_clips() as counts:
+        cached = LibrosaFeatures(n_jobs=1, memory=tmp_path).fit_transform(wav_files)
+    assert counts.cached == len(wav_files)
+    np.testing.assert_array_equal(cached, reference)
+
+
+def test_workers_use_one_blas_thread(music_clips):
+    clips = as_clips(music_clips)
+    for backend in ["loky", "threading"]:
+        with joblib.parallel_backend(backend, n_jobs=2):
+            out, _ = map_clips(_blas_threads, clips, sr=SR, params={})
+        assert out.ravel().tolist() == [1] * len(clips), backend
+
+
+def test_numba_kernel_loaded_from_disk_cache_in_workers(music_clips):
+    clips = as_clips(music_clips[:1])
+    map_clips(_numba_cache_stats, clips, sr=SR, params={}, n_jobs=1)  # compile/save here
+    # each of joblib's worker processes (reused across tests) must have loaded
+    # the compiled kernel from disk: a hit, and no compilation of its own
+    out, _ = map_clips(_numba_cache_stats, as_clips(music_clips), sr=SR, params={}, n_jobs=2)
+    assert {tuple(row) for row in out.astype(int)} == {(1, 0)}
+
+
+def test_dask_cluster_gives_identical_features(wav_files, reference):
+    distributed = pytest.importorskip("distributed")
+    # thread workers start in a second and need no network at all; process
+    # workers (processes=True, host="127.0.0.1") run the same code but pay
+    # for importing librosa in each: see docs/user-guide/scaling.md
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                 dashboard_address=None) as cluster,
+        distributed.Client(cluster),
+        joblib.parallel_backend("dask"),
+    ):
+        with count_clips() as counts:
+            out = LibrosaFeatures(n_jobs=-1).fit_transform(wav_files)
+    assert counts.computed == len(wav_files)
+    np.testing.assert_array_equal(out, reference)
+
+
+def test_errors_counted_and_named(music_clips):
+    X = music_clips.copy()
+    X[1, 0] = X[3, 0] = 0.9
+    with count_clips() as counts, pytest.warns(UserWarning, match=r"2 of 4 clips"):
+        out, bad = map_clips(_fail_on_odd, as_clips(X), sr=SR, params={}, on_error="nan")
+    assert (counts.computed, counts.failed) == (2, 2)
+    assert [b.index for b in bad] == [1, 3] and "odd clip" in bad[0].reason
+    assert np.isnan(out[[1, 3]]).all() and np.isfinite(out[[0, 2]]).all()
+    with pytest.raises(Exception, match=r"Failed to process clip\[1\]: RuntimeError"):
+        map_clips(_fail_on_odd, as_clips(X), sr=SR, params={})
+
+
+def test_progress_bar(music_clips, capsys):
+    map_clips(_fail_on_odd, as_clips(music_clips * 0.1), sr=SR, params={}, verbose=1)
+    assert "4/4" in capsys.readouterr().err
+
+
+MEMORY_PROBE = """
+import resource, sys, numpy as np, soundfile as sf
+from skaudio import LibrosaFeatures
+folder, n_small, n_large = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+y = np.random.default_rng(0).uniform(-0.5, 0.5, 10 * 22050).astype(np.float32)
+paths = []
+for i in range(n_large):
+    paths.append(f"{folder}/c{i}.wav")
+    sf.write(paths[-1], y, 22050, subtype="PCM_16")
+feat = LibrosaFeatures(features=["rms"], n_jobs=1).fit(paths)
+feat.transform(paths[:n_small])
+small = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+feat.transform(paths)
+large = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(small, large)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in kB on Linux only")
+def test_peak_memory_does_not_grow_with_the_number_of_clips(tmp_path):
+    # 40 clips of 10 s are 35 MB of float32: held together, they would show
+    code = textwrap.dedent(MEMORY_PROBE)
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path), "10", "40"],
+                         capture_output=True, text=True, timeout=120, check=True)
+    small, large = (int(v) for v in run.stdout.split())
+    assert (large - small) / 1024 < 20, (small, large)
