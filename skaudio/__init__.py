@@ -20,6 +20,7 @@ _LAZY = {
     "RawWaveform": ".waveform",
     "SegmentVotingClassifier": ".segments",
     "load_audio": ".io",
+    "run_benchmark": ".benchmark",
 }
 
 __all__ = [

@@ -1,0 +1,206 @@
+"""The models of :mod:`skaudio.benchmark`: names, inputs and factories.
+
+Each model reads one *input*, computed once per dataset by a per-clip,
+unsupervised front end:
+
+- ``"features"``: the LibrosaFeatures matrix (57 GTZAN features by default);
+- ``"mel"``: MelSpectrogram tensors; ``"waveform"``: RawWaveform tensors;
+- ``"audio"``: the clips themselves (segment voting cuts them inside fit).
+
+A model's *head* is fitted on that input inside each training fold;
+``pipeline`` rebuilds front end + head as one estimator to train and save.
+"""
+
+import importlib.util
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.discriminant_analysis import (
+    LinearDiscriminantAnalysis,
+    QuadraticDiscriminantAnalysis,
+)
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from .exceptions import SkaudioError
+
+__all__ = ["MODELS", "resolve_models", "frontend", "pipeline"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A benchmark model: what it reads and how to build its head."""
+
+    name: str
+    description: str
+    input: str
+    make: object  # (random_state, data, memory) -> estimator
+    group: str = "classical"  # "classical", "voting" or "nets"
+
+
+def _scaled(estimator):
+    return make_pipeline(StandardScaler(), estimator)
+
+
+def _segment_duration(data):
+    """3-s segments (GTZAN practice) for clips of 6 s and more; else None."""
+    shortest = data.min_duration()
+    return 3.0 if shortest is not None and shortest >= 6.0 else None
+
+
+def _voting(random_state, data, memory, *, soft):
+    from sklearn.calibration import CalibratedClassifierCV
+
+    from .features import LibrosaFeatures
+    from .segments import SegmentVotingClassifier
+
+    params = {k: v for k, v in data.feature_params.items() if k not in ("duration", "offset")}
+    svc = CalibratedClassifierCV(SVC(), cv=3, ensemble=False) if soft else SVC()
+    inner = make_pipeline(LibrosaFeatures(**params, memory=memory), StandardScaler(), svc)
+    return SegmentVotingClassifier(inner, segment_duration=_segment_duration(data),
+                                   sr=data.sr, voting="soft" if soft else "hard")
+
+
+def _cnn(random_state, data, memory):
+    from .nets import CNNClassifier
+
+    return CNNClassifier(n_blocks=3, channels=16, max_epochs=15, batch_size=16, lr=3e-3,
+                         random_state=random_state)
+
+
+def _wavenet(random_state, data, memory):
+    from .nets import WaveNetClassifier
+
+    return WaveNetClassifier(n_blocks=1, n_layers=6, residual_channels=16, skip_channels=32,
+                             stride=8, max_epochs=10, batch_size=16, lr=3e-3,
+                             random_state=random_state)
+
+
+_SPECS = [
+    ModelSpec("dummy", "most frequent class (chance baseline)", "features",
+              lambda rs, d, m: DummyClassifier(strategy="most_frequent")),
+    ModelSpec("logreg", "StandardScaler + LogisticRegression", "features",
+              lambda rs, d, m: _scaled(LogisticRegression(max_iter=2000))),
+    ModelSpec("svm", "StandardScaler + SVC (RBF, C=1)", "features",
+              lambda rs, d, m: _scaled(SVC())),
+    ModelSpec("lda", "LinearDiscriminantAnalysis (shrinkage)", "features",
+              lambda rs, d, m: LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")),
+    ModelSpec("qda", "StandardScaler + QuadraticDiscriminantAnalysis (shrinkage)", "features",
+              lambda rs, d, m: _scaled(QuadraticDiscriminantAnalysis(solver="eigen",
+                                                                     shrinkage="auto"))),
+    ModelSpec("rf", "RandomForest (300 trees)", "features",
+              lambda rs, d, m: RandomForestClassifier(300, random_state=rs)),
+    ModelSpec("knn", "StandardScaler + 5-nearest neighbours", "features",
+              lambda rs, d, m: _scaled(KNeighborsClassifier(5))),
+    ModelSpec("mlp", "StandardScaler + MLP (128 ReLU units, L2 0.01)", "features",
+              lambda rs, d, m: _scaled(MLPClassifier((128,), alpha=1e-2, max_iter=500,
+                                                     random_state=rs))),
+    ModelSpec("svm_vote", "SegmentVoting(3-s segments: features + SVC), soft vote", "audio",
+              lambda rs, d, m: _voting(rs, d, m, soft=True), group="voting"),
+    ModelSpec("svm_vote_hard", "SegmentVoting(3-s segments: features + SVC), hard vote",
+              "audio", lambda rs, d, m: _voting(rs, d, m, soft=False), group="voting_extra"),
+    ModelSpec("cnn", "CNN (3 conv blocks) on log-mel spectrograms", "mel", _cnn, group="nets"),
+    ModelSpec("wavenet", "WaveNet (6 dilated layers) on 8 kHz waveforms", "waveform", _wavenet,
+              group="nets"),
+]
+MODELS = {spec.name: spec for spec in _SPECS}
+_PRESETS = {
+    "default": ("classical", "voting"),
+    "classical": ("classical",),
+    "all": ("classical", "voting", "voting_extra", "nets"),
+    "nets": ("nets",),
+}
+
+
+def _torch_available():
+    return (importlib.util.find_spec("torch") is not None
+            and importlib.util.find_spec("skorch") is not None)
+
+
+def _unavailable(spec, data):
+    """Why ``spec`` cannot run on ``data`` (None when it can)."""
+    if spec.input != "features" and not data.has_audio:
+        return "needs audio; the dataset is a feature table"
+    if spec.group.startswith("voting") and _segment_duration(data) is None:
+        return "clips shorter than two 3-s segments"
+    if spec.group == "nets" and not _torch_available():
+        return "torch/skorch not installed (pip install skaudio[torch])"
+    return None
+
+
+def resolve_models(models, data):
+    """Model specs to run and ``{name: reason}`` of those skipped.
+
+    ``models`` is a preset (``default``, ``classical``, ``all``, ``nets``), a
+    comma-separated list of names, or a list of names. Models of a preset that
+    cannot run on ``data`` are skipped with a reason; a model asked for by
+    name that cannot run raises.
+    """
+    if isinstance(models, str):
+        names = [m.strip() for m in models.split(",") if m.strip()]
+    else:
+        names = list(models)
+    if not names:
+        raise SkaudioError("models is empty; pass a preset such as 'default' or model names.")
+    chosen, skipped = [], {}
+    for name in names:
+        if name in _PRESETS:
+            for spec in _SPECS:
+                if spec.group in _PRESETS[name] and spec not in chosen:
+                    reason = _unavailable(spec, data)
+                    if reason is None:
+                        chosen.append(spec)
+                    else:
+                        skipped[spec.name] = reason
+            continue
+        if name not in MODELS:
+            raise SkaudioError(
+                f"Unknown model {name!r}; choose from {sorted(MODELS)} or a preset "
+                f"{sorted(_PRESETS)}."
+            )
+        reason = _unavailable(MODELS[name], data)
+        if reason is not None:
+            raise SkaudioError(f"Model {name!r} cannot run on {data.name!r}: {reason}.")
+        if MODELS[name] not in chosen:
+            chosen.append(MODELS[name])
+    return chosen, {k: v for k, v in skipped.items() if k not in {s.name for s in chosen}}
+
+
+def _clip_seconds(data):
+    """Fixed input length of the nets: the 90th percentile of clip lengths, at most 30 s."""
+    lengths = data.durations()
+    finite = lengths[np.isfinite(lengths)]
+    return float(min(np.percentile(finite, 90), 30.0)) if finite.size else 30.0
+
+
+def frontend(kind, data, *, memory=None, n_jobs=None, verbose=0):
+    """The unsupervised per-clip transformer behind an input kind (None for audio)."""
+    common = dict(memory=memory, n_jobs=n_jobs, verbose=verbose)
+    if kind == "features":
+        from .features import LibrosaFeatures
+
+        return LibrosaFeatures(**data.feature_params, **common)
+    if kind == "mel":
+        from .spectrogram import MelSpectrogram
+
+        return MelSpectrogram(sr=data.sr, n_fft=1024, hop_length=512, n_mels=64,
+                              duration=_clip_seconds(data), **common)
+    if kind == "waveform":
+        from .waveform import RawWaveform
+
+        return RawWaveform(sr=8000, duration=_clip_seconds(data), normalize="peak", **common)
+    return None
+
+
+def pipeline(spec, data, head, *, memory=None):
+    """Front end + fitted-or-not head as one estimator taking audio."""
+    front = frontend(spec.input, data, memory=memory)
+    if front is None:
+        return head
+    return Pipeline([(spec.input, front), ("model", head)])

@@ -1,0 +1,304 @@
+"""The benchmark harness: many models, one dataset, one split protocol, one table.
+
+:func:`run_benchmark` evaluates classical models on :class:`LibrosaFeatures`,
+segment voting and (with torch) neural nets on exactly the same splits, and
+writes ``results.csv``, ``results.md``, per-fold scores and plots.
+
+Each clip's features are computed **once** per dataset, before splitting,
+then every model is fitted and scored on those precomputed rows inside each
+training fold. This is honest: a clip's features depend only on that clip
+(no statistic is learned across clips), so computing them inside or outside
+the folds gives the same numbers; everything that *is* learned (scalers,
+classifiers) is fitted on training folds only. The same holds for the
+mel-spectrogram and waveform tensors of the nets. Segment voting cuts clips
+inside its own ``fit``/``predict``, with a per-clip cache so each segment's
+features are also computed once.
+
+:func:`train_model` fits one model on a whole dataset and returns it as one
+estimator that takes audio (paths or waveforms), ready for :mod:`joblib`.
+"""
+
+import tempfile
+import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from ._benchmark_data import load_benchmark_data, make_splitter
+from ._benchmark_models import _PRESETS, MODELS, frontend, pipeline, resolve_models
+from ._benchmark_report import write_report
+
+__all__ = ["run_benchmark", "train_model", "list_models"]
+
+
+def list_models():
+    """The models the harness knows, with their input and presets.
+
+    Returns
+    -------
+    models : DataFrame
+        One row per model: ``name``, ``description``, ``input``
+        (``features``, ``audio``, ``mel`` or ``waveform``) and ``presets``.
+
+    Examples
+    --------
+    >>> from skaudio.benchmark import list_models
+    >>> list_models()["name"].tolist()[:4]
+    ['dummy', 'logreg', 'svm', 'lda']
+    """
+    rows = [
+        {"name": s.name, "description": s.description, "input": s.input,
+         "presets": ",".join(p for p, groups in _PRESETS.items() if s.group in groups)}
+        for s in MODELS.values()
+    ]
+    return pd.DataFrame(rows)
+
+
+@contextmanager
+def _cache_location(memory):
+    if memory is not None:
+        yield memory
+    else:
+        with tempfile.TemporaryDirectory(prefix="skaudio-bench-") as tmp:
+            yield tmp
+
+
+def _take(X, index):
+    if isinstance(X, list):
+        return [X[i] for i in index]
+    return X[index]
+
+
+def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, features=None,
+                  label_regex=None, group_regex=None, memory=None, random_state=0,
+                  n_jobs=None, verbose=1):
+    """Evaluate models on one dataset with one split protocol.
+
+    Parameters
+    ----------
+    data : str or Bunch, default="builtin"
+        ``"builtin"`` (:func:`~skaudio.datasets.make_genres`: 6 genres x 20
+        clips of 6 s; options as ``"builtin:n_per_class=10,duration=3"``),
+        ``"gtzan:PATH"``, ``"fma:PATH"`` (``"fma:PATH@medium"`` for another
+        subset), ``"folder:PATH"``, ``"fsdd:PATH"`` (a folder of
+        ``{digit}_{speaker}_{take}.wav``), ``"features:CSV"`` (the GTZAN
+        feature table; feature models only), or a Bunch with ``data``,
+        ``target`` and optionally ``groups`` and ``sr``.
+    split : str, default="cv:5"
+        ``"cv:K"`` stratified K-fold on shuffled clips; ``"groups:K"``
+        StratifiedGroupKFold on the dataset's groups (artists, speakers);
+        ``"logo"`` leave one group out; ``"fault-filtered"`` the
+        artist-filtered GTZAN split (train+valid vs test).
+    models : str or list of str, default="default"
+        A preset: ``"default"`` (the classical models and segment voting),
+        ``"classical"``, ``"all"`` (adds the nets and hard voting),
+        ``"nets"``; or names, e.g. ``"dummy,svm,cnn"`` (see
+        :func:`list_models`). Preset models that cannot run on the data
+        (voting on short clips, nets without torch, anything but features
+        on a feature table) are skipped and listed in the report.
+    out : str, path-like or None, default=None
+        Folder to write ``results.csv``, ``folds.csv``, ``results.md``,
+        ``confusion_<model>.png`` and ``summary.png`` (the plots need
+        matplotlib). None writes nothing.
+    features : dict or None, default=None
+        :class:`~skaudio.LibrosaFeatures` parameters overriding the
+        dataset's defaults (e.g. ``{"n_mfcc": 13}``).
+    label_regex, group_regex : str or None, default=None
+        For ``folder:`` data: regular expressions with a named group
+        ``label`` / ``group``, searched in each file name.
+    memory : str or None, default=None
+        A per-clip cache folder to keep between runs; None caches in a
+        temporary folder for this run only.
+    random_state : int, default=0
+        Seed of the built-in data, the shuffled splits and every model.
+    n_jobs : int or None, default=None
+        Parallel feature extraction (joblib); -1 uses all cores.
+    verbose : int, default=1
+        Progress bars when > 0.
+
+    Returns
+    -------
+    results : DataFrame
+        One row per model: ``model``, ``description``, ``input``,
+        ``accuracy_mean``, ``accuracy_std``, ``f1_macro_mean``,
+        ``f1_macro_std`` (over folds), ``fit_time_s`` (mean per fold),
+        ``predict_ms_per_clip``, ``input_ms_per_clip`` (the one-off
+        per-clip cost of the model's precomputed input) and ``n_folds``.
+        ``results.attrs`` holds ``classes``, ``confusion`` (per model, summed
+        over folds), ``folds`` (per-fold DataFrame), ``skipped``, ``data``
+        and ``split`` descriptions.
+
+    Examples
+    --------
+    >>> from skaudio.benchmark import run_benchmark
+    >>> results = run_benchmark("builtin:n_per_class=6,duration=1,n_classes=2", "cv:2",
+    ...                         models="dummy,svm", verbose=0)
+    >>> results["model"].tolist()
+    ['dummy', 'svm']
+    >>> float(results.loc[0, "accuracy_mean"])
+    0.5
+    """
+    bench = load_benchmark_data(data, features=features, label_regex=label_regex,
+                                group_regex=group_regex, random_state=random_state)
+    mask, cv, split_desc = make_splitter(split, bench, random_state=random_state)
+    specs, skipped = resolve_models(models, bench)
+    index = np.flatnonzero(mask)
+    y = bench.y[index]
+    groups = None if bench.groups is None else bench.groups[index]
+    uses_groups = not isinstance(cv, StratifiedKFold)
+    folds = list(cv.split(np.zeros((len(y), 1)), y, groups if uses_groups else None))
+    classes = np.unique(y)
+    with _cache_location(memory) as cache:
+        inputs, input_ms = {}, {}
+        for kind in dict.fromkeys(spec.input for spec in specs):
+            start = time.perf_counter()
+            if kind == "features" and bench.features is not None:
+                inputs[kind] = bench.features[index]
+            elif kind == "audio":
+                inputs[kind] = _take(bench.X, index)
+            else:
+                front = frontend(kind, bench, memory=cache, n_jobs=n_jobs, verbose=verbose)
+                inputs[kind] = front.fit_transform(_take(bench.X, index))
+            elapsed = 0.0 if kind == "audio" or bench.X is None else time.perf_counter() - start
+            input_ms[kind] = 1000 * elapsed / len(y)
+        fold_rows, confusion = _evaluate(specs, folds, inputs, y, classes, bench, cache,
+                                         random_state=random_state, verbose=verbose)
+    results = _summarize(specs, pd.DataFrame(fold_rows), input_ms)
+    results.attrs.update(
+        classes=[str(c) for c in classes], confusion=confusion, skipped=skipped,
+        folds=pd.DataFrame(fold_rows), data=f"{bench.name}: {bench.description}",
+        split=f"{split}: {split_desc}", n_clips=int(len(y)),
+    )
+    if out is not None:
+        write_report(results, Path(out))
+    return results
+
+
+def _evaluate(specs, folds, inputs, y, classes, bench, cache, *, random_state, verbose):
+    """Fit and score every model on every fold; per-fold rows and summed confusions."""
+    bar = None
+    if verbose:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(specs) * len(folds), desc="models x folds", unit="fit")
+    rows, confusion = [], {}
+    try:
+        for spec in specs:
+            template = spec.make(random_state, bench, cache)
+            X = inputs[spec.input]
+            cm = np.zeros((len(classes), len(classes)), dtype=int)
+            for i, (train, test) in enumerate(folds):
+                if bar is not None:
+                    bar.set_postfix_str(spec.name)
+                model = clone(template)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    warnings.filterwarnings("ignore", message="Variables are collinear")
+                    start = time.perf_counter()
+                    model.fit(_take(X, train), y[train])
+                    fit_time = time.perf_counter() - start
+                    start = time.perf_counter()
+                    pred = np.asarray(model.predict(_take(X, test)))
+                    predict_time = time.perf_counter() - start
+                cm += confusion_matrix(y[test], pred, labels=classes)
+                rows.append({
+                    "model": spec.name, "fold": i, "n_train": len(train), "n_test": len(test),
+                    "accuracy": accuracy_score(y[test], pred),
+                    "f1_macro": f1_score(y[test], pred, labels=classes, average="macro",
+                                         zero_division=0),
+                    "fit_time_s": fit_time, "predict_ms_per_clip": 1000 * predict_time / len(test),
+                })
+                if bar is not None:
+                    bar.update()
+            confusion[spec.name] = cm.tolist()
+    finally:
+        if bar is not None:
+            bar.close()
+    return rows, confusion
+
+
+def _summarize(specs, folds, input_ms):
+    rows = []
+    for spec in specs:
+        f = folds[folds["model"] == spec.name]
+        rows.append({
+            "model": spec.name, "description": spec.description, "input": spec.input,
+            "accuracy_mean": f["accuracy"].mean(), "accuracy_std": f["accuracy"].std(ddof=0),
+            "f1_macro_mean": f["f1_macro"].mean(), "f1_macro_std": f["f1_macro"].std(ddof=0),
+            "fit_time_s": f["fit_time_s"].mean(),
+            "predict_ms_per_clip": f["predict_ms_per_clip"].mean(),
+            "input_ms_per_clip": input_ms[spec.input], "n_folds": len(f),
+        })
+    return pd.DataFrame(rows)
+
+
+def train_model(data="builtin", model="svm", *, features=None, label_regex=None,
+                group_regex=None, memory=None, random_state=0, n_jobs=None, verbose=0):
+    """Fit one benchmark model on a whole dataset, as an estimator taking audio.
+
+    The result is a :class:`~sklearn.pipeline.Pipeline` (front end such as
+    :class:`~skaudio.LibrosaFeatures`, then the model) or a
+    :class:`~skaudio.SegmentVotingClassifier`, so ``predict`` takes file
+    paths or waveforms at the data's sample rate. Trained on a feature table
+    (``features:CSV``), the front end computes the same 57 features from
+    the first 30 s of new audio. Models without ``predict_proba`` (``svm``)
+    are calibrated with ``CalibratedClassifierCV(..., ensemble=False)`` so
+    that predictions come with probabilities.
+
+    Parameters
+    ----------
+    data : str or Bunch, default="builtin"
+        As in :func:`run_benchmark`.
+    model : str, default="svm"
+        A model name from :func:`list_models`.
+    features, label_regex, group_regex, memory, random_state, n_jobs, verbose
+        As in :func:`run_benchmark`.
+
+    Returns
+    -------
+    estimator : fitted estimator
+        With ``classes_``, ``predict`` and ``predict_proba``.
+
+    Examples
+    --------
+    >>> from skaudio.benchmark import train_model
+    >>> from skaudio.datasets import make_genres
+    >>> model = train_model("builtin:n_per_class=6,duration=1,n_classes=2", "logreg")
+    >>> clips = make_genres(n_per_class=2, duration=1.0, n_classes=2, random_state=1).data
+    >>> model.predict_proba(clips).shape
+    (4, 2)
+    """
+    bench = load_benchmark_data(data, features=features, label_regex=label_regex,
+                                group_regex=group_regex, random_state=random_state)
+    specs, _ = resolve_models(model, bench)
+    if len(specs) != 1:
+        raise ValueError(f"train_model fits one model; got {model!r}.")
+    spec = specs[0]
+    head = spec.make(random_state, bench, memory)
+    if not hasattr(head, "predict_proba"):
+        from sklearn.calibration import CalibratedClassifierCV
+
+        head = CalibratedClassifierCV(head, ensemble=False)
+    estimator = pipeline(spec, bench, head, memory=memory)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if spec.input == "features" and bench.features is not None:
+            # fit the head on the table; the front end learns nothing
+            estimator.steps[0][1].fit([np.zeros(bench.sr, dtype=np.float32)])
+            head.fit(bench.features, bench.y)
+        else:
+            if hasattr(estimator, "steps"):
+                estimator.set_params(**{f"{spec.input}__n_jobs": n_jobs,
+                                        f"{spec.input}__verbose": verbose})
+            estimator.fit(bench.X, bench.y)
+            if hasattr(estimator, "steps"):
+                estimator.set_params(**{f"{spec.input}__n_jobs": None,
+                                        f"{spec.input}__verbose": 0})
+    return estimator

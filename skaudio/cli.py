@@ -1,0 +1,230 @@
+"""The ``skaudio`` command: ``benchmark``, ``train``, ``predict`` and ``models``.
+
+Examples
+--------
+::
+
+    skaudio benchmark                                   # built-in data, 5-fold CV
+    skaudio benchmark --data features:features_30_sec.csv --split fault-filtered
+    skaudio benchmark --data fsdd:recordings --split groups:6 --models svm,knn
+    skaudio train --data gtzan:/data/gtzan --model svm --out genre.joblib
+    skaudio predict genre.joblib song1.mp3 song2.flac
+
+Errors (missing files, unreadable audio, bad options) are printed as one
+line on stderr with a non-zero exit status.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from .exceptions import SkaudioError
+
+__all__ = ["main"]
+
+_DATA_HELP = (
+    "builtin (generated, default; options as builtin:n_per_class=10,duration=3), "
+    "gtzan:PATH, fma:PATH[@subset], folder:PATH, fsdd:PATH ({digit}_{speaker}_{take}.wav) "
+    "or features:CSV (the GTZAN feature table)"
+)
+
+
+def _add_data_options(parser):
+    parser.add_argument("--data", default="builtin", metavar="SPEC", help=_DATA_HELP)
+    parser.add_argument("--label-regex", metavar="RE",
+                        help="folder: regex with a named group 'label', searched in file names "
+                             "(default: the parent folder's name)")
+    parser.add_argument("--group-regex", metavar="RE",
+                        help="folder: regex with a named group 'group' (artist, speaker)")
+    feat = parser.add_argument_group("feature extraction (LibrosaFeatures; default per dataset)")
+    feat.add_argument("--sr", type=int, help="sample rate in Hz")
+    feat.add_argument("--n-fft", type=int, help="FFT size")
+    feat.add_argument("--hop-length", type=int, help="hop between frames, in samples")
+    feat.add_argument("--n-mels", type=int, help="mel bands")
+    feat.add_argument("--n-mfcc", type=int, help="MFCCs")
+    feat.add_argument("--clip-duration", type=float, metavar="SECONDS",
+                      help="analyse at most this many seconds of each clip")
+    parser.add_argument("--cache", metavar="DIR",
+                        help="keep per-clip features in DIR between runs (default: a "
+                             "temporary folder)")
+    parser.add_argument("--n-jobs", type=int, help="parallel feature extraction (-1: all cores)")
+    parser.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
+
+
+def _features(args):
+    names = {"sr": "sr", "n_fft": "n_fft", "hop_length": "hop_length", "n_mels": "n_mels",
+             "n_mfcc": "n_mfcc", "clip_duration": "duration"}
+    return {param: getattr(args, attr) for attr, param in names.items()
+            if getattr(args, attr) is not None}
+
+
+def _data_kwargs(args):
+    return dict(features=_features(args), label_regex=args.label_regex,
+                group_regex=args.group_regex, memory=args.cache,
+                random_state=args.random_state, n_jobs=args.n_jobs)
+
+
+def _benchmark(args):
+    from .benchmark import run_benchmark
+
+    results = run_benchmark(args.data, args.split, args.models, args.out,
+                            verbose=0 if args.quiet else 1, **_data_kwargs(args))
+    columns = ["model", "accuracy_mean", "accuracy_std", "f1_macro_mean", "fit_time_s"]
+    print(results.attrs["data"])
+    print(results.attrs["split"])
+    print(results[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if results.attrs["skipped"]:
+        print("skipped: " + "; ".join(f"{k} ({v})" for k, v in results.attrs["skipped"].items()))
+    print(f"wrote {Path(args.out) / 'results.md'}")
+    return 0
+
+
+def _train(args):
+    import joblib
+
+    from .benchmark import train_model
+
+    model = train_model(args.data, args.model, verbose=0 if args.quiet else 1,
+                        **_data_kwargs(args))
+    out = Path(args.out)
+    if out.parent != Path():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, out)
+    classes = ", ".join(str(c) for c in model.classes_)
+    print(f"trained {args.model} on {args.data} ({len(model.classes_)} classes: {classes}); "
+          f"saved to {out}")
+    return 0
+
+
+def _model_sr(model):
+    """The sample rate the model's audio front end expects."""
+    params = model.get_params(deep=True)
+    rates = [v for k, v in params.items() if k == "sr" or k.endswith("__sr")]
+    return int(rates[0]) if rates else 22050
+
+
+def _predict(args):
+    import joblib
+
+    from .io import load_audio
+
+    path = Path(args.model)
+    if not path.is_file():
+        raise SkaudioError(f"model file {str(path)!r} not found; create one with "
+                           "'skaudio train --out FILE'.")
+    try:
+        model = joblib.load(path)
+    except Exception as exc:
+        raise SkaudioError(f"{str(path)!r} is not a model saved by 'skaudio train' "
+                           f"({type(exc).__name__}: {exc}).") from None
+    if not hasattr(model, "predict"):
+        raise SkaudioError(f"{str(path)!r} holds a {type(model).__name__}, not a model; "
+                           "create one with 'skaudio train'.")
+    sr = _model_sr(model)
+    duration = None if args.duration <= 0 else args.duration
+    clips, names, failed = [], [], 0
+    for name in args.audio:
+        try:
+            clips.append(load_audio(name, sr=sr, offset=args.offset, duration=duration))
+            names.append(name)
+        except SkaudioError as exc:
+            print(f"skaudio predict: error: {exc}", file=sys.stderr)
+            failed += 1
+    if clips:
+        if hasattr(model, "predict_proba"):
+            proba = model.predict_proba(clips)
+            labels = model.classes_[proba.argmax(axis=1)]
+            for name, label, p in zip(names, labels, proba.max(axis=1), strict=True):
+                print(f"{name}\t{label}\t{p:.3f}")
+        else:
+            for name, label in zip(names, model.predict(clips), strict=True):
+                print(f"{name}\t{label}\tn/a")
+    return 1 if failed else 0
+
+
+def _models(args):
+    from .benchmark import list_models
+
+    print(list_models().to_string(index=False))
+    return 0
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="skaudio", description="Audio classification with scikit-learn: benchmark "
+        "models, train one, classify your own audio files.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    bench = sub.add_parser("benchmark", help="evaluate many models on one dataset",
+                           description="Evaluate models on one dataset with one split "
+                           "protocol; write results.csv, results.md and plots.")
+    _add_data_options(bench)
+    bench.add_argument("--split", default="cv:5", metavar="SPEC",
+                       help="cv:K (stratified K-fold, default cv:5), groups:K "
+                            "(StratifiedGroupKFold on artists/speakers), logo (leave one "
+                            "group out), fault-filtered (artist-filtered GTZAN)")
+    bench.add_argument("--models", default="default", metavar="LIST",
+                       help="default (classical + segment voting), classical, all (+ nets), "
+                            "nets, or names such as svm,knn,cnn (see 'skaudio models')")
+    bench.add_argument("--out", default="skaudio-benchmark", metavar="DIR",
+                       help="output folder (default ./skaudio-benchmark)")
+    bench.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    bench.set_defaults(func=_benchmark)
+
+    train = sub.add_parser("train", help="fit one model on a whole dataset and save it",
+                           description="Fit one model on all of a dataset; save it with joblib.")
+    _add_data_options(train)
+    train.add_argument("--model", default="svm", help="a model name (default svm)")
+    train.add_argument("--out", required=True, metavar="FILE", help="where to save the model")
+    train.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    train.set_defaults(func=_train)
+
+    predict = sub.add_parser("predict", help="classify audio files with a saved model",
+                             description="Print each file's predicted label and its "
+                             "probability, tab-separated.")
+    predict.add_argument("model", metavar="FILE", help="a model saved by 'skaudio train'")
+    predict.add_argument("audio", nargs="+", metavar="AUDIO", help="audio files")
+    predict.add_argument("--duration", type=float, default=30.0,
+                         help="seconds of each file to analyse (default 30; 0: all)")
+    predict.add_argument("--offset", type=float, default=0.0,
+                         help="start this many seconds into each file")
+    predict.set_defaults(func=_predict)
+
+    models = sub.add_parser("models", help="list the benchmark's models")
+    models.set_defaults(func=_models)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``skaudio`` command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        Arguments without the program name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 on an error (reported on stderr), 2 on bad usage.
+
+    Examples
+    --------
+    >>> from skaudio.cli import main
+    >>> main(["models"])  # doctest: +ELLIPSIS
+       name ...
+    0
+    """
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (SkaudioError, OSError, ValueError, ImportError) as exc:
+        print(f"skaudio {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"skaudio {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

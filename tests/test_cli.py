@@ -1,0 +1,112 @@
+"""Tests for the ``skaudio`` command line: benchmark, train, predict, models."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from skaudio.cli import main
+from skaudio.datasets import make_genres
+
+EASY = "builtin:n_per_class=6,duration=1,n_classes=2,difficulty=0,sr=8000"
+
+
+@pytest.fixture(scope="module")
+def song_folder(tmp_path_factory):
+    """Two genres of generated 'songs' as wav files in label folders, plus a bad file."""
+    root = tmp_path_factory.mktemp("songs")
+    bunch = make_genres(n_per_class=6, duration=1.0, n_classes=2, difficulty=0, sr=8000,
+                        random_state=0)
+    for i, (y, label) in enumerate(zip(bunch.data, bunch.target, strict=True)):
+        (root / "train" / label).mkdir(parents=True, exist_ok=True)
+        sf.write(root / "train" / label / f"{label}_{i}.wav", y, 8000)
+    new = make_genres(n_per_class=1, duration=1.5, n_classes=2, difficulty=0, sr=16000,
+                      random_state=1)
+    songs = []
+    for y, label in zip(new.data, new.target, strict=True):
+        songs.append(root / f"my_{label}.wav")
+        sf.write(songs[-1], y, 16000)  # another sample rate: resampled on load
+    (root / "broken.wav").write_bytes(b"RIFF not really audio")
+    return root, songs, list(new.target)
+
+
+def test_benchmark_writes_results(tmp_path, capsys):
+    out = tmp_path / "bench"
+    status = main(["benchmark", "--data", EASY, "--split", "cv:2", "--models", "dummy,svm",
+                   "--out", str(out), "--quiet"])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "svm" in printed and "results.md" in printed
+    results = pd.read_csv(out / "results.csv")
+    assert results["model"].tolist() == ["dummy", "svm"]
+    assert results["accuracy_mean"].iloc[1] > results["accuracy_mean"].iloc[0]
+
+
+def test_train_then_predict_round_trip(song_folder, tmp_path, capsys):
+    root, songs, labels = song_folder
+    model = tmp_path / "models" / "genre.joblib"
+    assert main(["train", "--data", f"folder:{root / 'train'}", "--model", "logreg",
+                 "--sr", "8000", "--out", str(model), "--quiet"]) == 0
+    assert model.is_file()
+    capsys.readouterr()
+    assert main(["predict", str(model), *map(str, songs)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    for line, song, label in zip(lines, songs, labels, strict=True):
+        name, predicted, proba = line.split("\t")
+        assert name == str(song) and predicted == label and 0.5 <= float(proba) <= 1
+
+
+def test_predict_reports_bad_files_on_one_line(song_folder, tmp_path, capsys):
+    root, songs, _ = song_folder
+    model = tmp_path / "m.joblib"
+    assert main(["train", "--data", EASY, "--model", "svm", "--out", str(model), "-q"]) == 0
+    capsys.readouterr()
+    status = main(["predict", str(model), str(songs[0]), str(root / "broken.wav"),
+                   str(root / "missing.mp3")])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.out.count("\n") == 1 and str(songs[0]) in captured.out
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 2 and "broken.wav" in errors[0] and "missing.mp3" in errors[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["benchmark", "--data", "nope"], "Unknown data spec"),
+        (["benchmark", "--data", EASY, "--split", "groups:50"], "at most groups:"),
+        (["train", "--data", "folder:/no/such/folder", "--out", "x.joblib"], "is not a folder"),
+        (["predict", "/no/such/model.joblib", "a.wav"], "not found"),
+    ],
+)
+def test_errors_are_one_line(argv, message, capsys):
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_predict_rejects_a_file_that_is_not_a_model(tmp_path, capsys):
+    fake = tmp_path / "fake.joblib"
+    fake.write_text("hello")
+    assert main(["predict", str(fake), "a.wav"]) == 1
+    assert "not a model saved by 'skaudio train'" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([])
+    assert exc.value.code == 2
+
+
+def test_console_entry_point():
+    done = subprocess.run([sys.executable, "-m", "skaudio", "models"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "svm_vote" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "skaudio.cli", "predict", "nothing.joblib",
+                           "x.wav"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("skaudio predict: error:")
+    assert "Traceback" not in done.stderr
