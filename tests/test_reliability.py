@@ -35,6 +35,9 @@ SR = 22050
 TRANSFORMERS = {
     "LibrosaFeatures": ("skaudio.features", "LibrosaFeatures",
                         dict(features=["rms", "zero_crossing_rate", "spectral_centroid"])),
+    "MelSpectrogram": ("skaudio.spectrogram", "MelSpectrogram",
+                       dict(n_fft=256, hop_length=128, n_mels=16, duration=1.0)),
+    "RawWaveform": ("skaudio.waveform", "RawWaveform", dict(duration=1.0)),
 }
 
 
@@ -359,6 +362,11 @@ def test_malformed_x_raises_invalid_input(name, X, match):
 # labels in a Pipeline with SVC
 # --------------------------------------------------------------------------
 
+def table(name):
+    """The transformer ``name`` giving a 2-D table, as SVC needs."""
+    return make(name) if name == "LibrosaFeatures" else make(name, flatten=True)
+
+
 def _clips(n):
     return np.stack([music_like(duration=0.5, seed=i, f0=150 * 1.3**(i % 3), bpm=100 + 20 * i)
                      for i in range(n)])
@@ -372,9 +380,7 @@ def _clips(n):
 @pytest.mark.parametrize("name", transformer_names())
 def test_labels_in_a_pipeline_with_svc(name, labels):
     X = _clips(len(labels))
-    if name != "LibrosaFeatures":
-        pytest.skip("SVC needs 2-D features")
-    model = make_pipeline(make(name), StandardScaler(), SVC()).fit(X, labels)
+    model = make_pipeline(table(name), StandardScaler(), SVC()).fit(X, labels)
     predicted = model.predict(X)
     assert predicted.dtype == labels.dtype
     assert set(predicted) <= set(labels)
@@ -383,11 +389,78 @@ def test_labels_in_a_pipeline_with_svc(name, labels):
 
 @pytest.mark.parametrize("name", transformer_names())
 def test_a_single_class_gives_a_clear_error(name):
-    if name != "LibrosaFeatures":
-        pytest.skip("SVC needs 2-D features")
-    model = make_pipeline(make(name), SVC())
+    model = make_pipeline(table(name), SVC())
     with pytest.raises(ValueError, match="classes has to be greater than one"):
         model.fit(_clips(3), ["rock"] * 3)
+
+
+# --------------------------------------------------------------------------
+# the meta-estimator: SegmentVotingClassifier
+# --------------------------------------------------------------------------
+
+def voting(**params):
+    from skaudio import SegmentVotingClassifier
+
+    inner = make_pipeline(make("LibrosaFeatures"), StandardScaler(), SVC())
+    return SegmentVotingClassifier(inner, segment_duration=0.25, voting="hard", **params)
+
+
+@pytest.mark.parametrize("case", ["missing", "directory", "non-audio", "mp3-id3-garbage",
+                                  "zero-length-audio"])
+def test_voting_bad_file_raises_naming_it(tmp_path, case):
+    goods = good_files(tmp_path, 2)
+    bad = bad_file(tmp_path, case)
+    with pytest.raises(SkaudioError) as info:
+        voting().fit([goods[0], bad], ["a", "b"])
+    assert bad in str(info.value)
+    model = voting().fit(goods, ["a", "b"])
+    with pytest.raises(SkaudioError) as info:
+        model.predict([goods[1], bad])
+    assert bad in str(info.value)
+
+
+def test_voting_clip_shorter_than_one_segment(tmp_path):
+    X = [music_like(duration=1.0, seed=0), music_like(duration=1.0, seed=1),
+         music_like(duration=0.1, seed=2)]  # 0.1 s < one 0.25 s segment
+    model = voting().fit(X, ["a", "b", "a"])
+    assert model.predict(X).shape == (3,)
+    with pytest.raises(SkaudioError, match=r"clip\[2\].*shorter than one segment"
+                                           r".*short_clips='pad'"):
+        voting(short_clips="raise").fit(X, ["a", "b", "a"])
+    shorter_than_a_frame = [np.full(5, 0.1), music_like(duration=0.5, seed=3)]
+    assert model.predict(shorter_than_a_frame).shape == (2,)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_voting_non_finite_samples_raise_naming_the_clip(value):
+    X = [music_like(duration=0.5, seed=0), music_like(duration=0.5, seed=1)]
+    X[1][10] = value
+    with pytest.raises(SkaudioError, match=r"clip\[1\].*NaN or infinite"):
+        voting().fit(X, ["a", "b"])
+
+
+def test_voting_mixed_x_raises():
+    with pytest.raises(InvalidInputError, match="mixes file paths and waveforms"):
+        voting().fit(["a.wav", np.zeros(8000)], ["a", "b"])
+
+
+@pytest.mark.parametrize("labels", [
+    np.array(["rock", "jazz", "rock", "jazz"]),
+    np.array([3, 7, 3, 7]),
+    np.array(["rock", "rock", "rock", "blues"]),  # one clip of blues
+], ids=["strings", "ints", "a-class-with-one-clip"])
+def test_voting_labels(labels):
+    X = [music_like(duration=0.75, seed=i, f0=150 * 1.5**i) for i in range(len(labels))]
+    model = voting().fit(X, labels)
+    predicted = model.predict(X)
+    assert predicted.dtype == labels.dtype and set(predicted) <= set(labels)
+    np.testing.assert_array_equal(model.classes_, np.unique(labels))
+
+
+def test_voting_single_class_gives_a_clear_error():
+    X = [music_like(duration=0.5, seed=i) for i in range(3)]
+    with pytest.raises(ValueError, match="classes has to be greater than one"):
+        voting().fit(X, ["rock"] * 3)
 
 
 # --------------------------------------------------------------------------
