@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
-from threadpoolctl import ThreadpoolController, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._cache import check_memory
 from ._clips import clip_key, load_clip
@@ -148,7 +148,7 @@ def map_clips(func, clips, *, sr, params, offset=0.0, duration=None, n_jobs=None
     bad = []
     # One BLAS thread per clip here as in the workers: results do not depend
     # on n_jobs, and the sequential case does not compete with other work.
-    with threadpool_limits(limits=1):
+    with _limit_threads():
         # generator: results are consumed as they arrive and joblib keeps at
         # most pre_dispatch batches in flight, so memory does not grow with X
         results = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(tasks)

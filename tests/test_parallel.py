@@ -44,12 +44,15 @@ def _blas_threads(y, *, sr):
 
 
 def _numba_cache_stats(y, *, sr):
-    """Call the numba kernel in a worker; report its disk-cache hits and misses."""
-    from skaudio.functional._median import _running_median_rows, median_filter_axis
+    """Call the numba kernels in a worker; report their disk-cache hits and misses."""
+    from numba.core.registry import CPUDispatcher
 
-    median_filter_axis(np.abs(y[:4096]).reshape(4, -1), size=5, axis=1)
-    stats = _running_median_rows.stats
-    return np.array([len(stats.cache_hits), len(stats.cache_misses)])
+    from skaudio.functional import _median
+
+    _median.median_filter_axis(np.abs(y[:4096]).reshape(4, -1), size=5, axis=1)
+    kernels = [f for f in vars(_median).values() if isinstance(f, CPUDispatcher)]
+    return np.array([sum(len(k.stats.cache_hits) for k in kernels),
+                     sum(len(k.stats.cache_misses) for k in kernels)])
 
 
 def _fail_on_odd(y, *, sr):
@@ -83,7 +86,8 @@ def test_numba_kernel_loaded_from_disk_cache_in_workers(music_clips):
     # each of joblib's worker processes (reused across tests) must have loaded
     # the compiled kernel from disk: a hit, and no compilation of its own
     out, _ = map_clips(_numba_cache_stats, as_clips(music_clips), sr=SR, params={}, n_jobs=2)
-    assert {tuple(row) for row in out.astype(int)} == {(1, 0)}
+    hits, misses = out.astype(int).T
+    assert (hits >= 1).all() and (misses == 0).all(), out
 
 
 def test_dask_cluster_gives_identical_features(wav_files, reference):
