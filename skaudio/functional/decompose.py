@@ -3,7 +3,7 @@
 import librosa
 import numpy as np
 
-from ._median import median_filter_axis
+from ._median import median_filters_both_axes
 
 __all__ = ["hpss", "hpss_waveforms"]
 
@@ -36,9 +36,7 @@ def hpss(D, *, kernel_size=31):
     >>> bool(np.allclose(H, H_ref, atol=1e-5) and np.allclose(P, P_ref, atol=1e-5))
     True
     """
-    S = np.abs(D)
-    harm = median_filter_axis(S, size=kernel_size, axis=-1)
-    perc = median_filter_axis(S, size=kernel_size, axis=-2)
+    harm, perc = median_filters_both_axes(np.abs(D), size=kernel_size)
     mask_harm = _harmonic_mask(harm, perc)
     return D * mask_harm, D * (1 - mask_harm)
 

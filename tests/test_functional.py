@@ -1,0 +1,138 @@
+"""skaudio.functional: the running median is scipy's bit for bit, the rest is librosa's."""
+
+import itertools
+
+import librosa
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy import ndimage
+
+from skaudio.datasets import make_genres
+from skaudio.functional import frame_features, hpss, hpss_waveforms
+from skaudio.functional._median import median_filter_axis, median_filters_both_axes
+
+SR = 22050
+
+
+def scipy_median(x, size, axis):
+    shape = [1, 1]
+    shape[axis] = size
+    return ndimage.median_filter(x, size=shape, mode="reflect")
+
+
+def assert_bitwise_equal(got, expected):
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert np.array_equal(np.ascontiguousarray(got).view(np.uint8),
+                          np.ascontiguousarray(expected).view(np.uint8))
+
+
+def values(kind, shape, rng):
+    if kind == "normal":
+        return rng.standard_normal(shape)
+    if kind == "ties":
+        return rng.integers(0, 4, shape).astype(float)
+    if kind == "zeros":
+        return np.abs(rng.standard_normal(shape)) * (rng.random(shape) < 0.3)
+    return rng.choice([1e-300, -1e300, 1e300, 1e-45, 3e38, -np.inf, np.inf, 0.0, 1.0], shape)
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return make_genres(n_per_class=1, duration=5.0, random_state=0).data[0]
+
+
+@pytest.mark.parametrize("kind", ["normal", "ties", "zeros", "extreme"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1, 3, 5, 31, 33])
+@pytest.mark.parametrize("axis", [0, 1, -1, -2])
+def test_median_is_scipys_bit_for_bit(kind, dtype, size, axis):
+    rng = np.random.default_rng(0)
+    for shape in itertools.product([1, 3, 4, 16, 17, 40, 129, 300], [1, 5, 130]):
+        if shape[axis] <= 2 or size // 2 > shape[axis]:
+            continue  # scipy's own padding there, and it is not always deterministic
+        with np.errstate(over="ignore"):
+            x = values(kind, shape, rng).astype(dtype)
+        assert_bitwise_equal(median_filter_axis(x, size=size, axis=axis),
+                             scipy_median(x, size, axis))
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=hnp.arrays(st.sampled_from([np.float32, np.float64]),
+                    hnp.array_shapes(min_dims=2, max_dims=2, min_side=3, max_side=70),
+                    elements=st.floats(-1e6, 1e6, width=32, allow_subnormal=True)),
+       size=st.sampled_from([1, 3, 7, 31]), axis=st.sampled_from([0, 1]))
+def test_median_random_arrays(x, size, axis):
+    x = x + 0.0  # scipy's order of -0.0 and 0.0 is its own
+    if size // 2 <= x.shape[axis]:
+        assert_bitwise_equal(median_filter_axis(x, size=size, axis=axis),
+                             scipy_median(x, size, axis))
+
+
+@pytest.mark.parametrize("special", [np.nan, -0.0])
+def test_median_leaves_nan_and_negative_zero_to_scipy(special):
+    x = np.random.default_rng(1).standard_normal((40, 50))
+    x[3, 4] = special
+    for axis in (0, 1):
+        np.testing.assert_array_equal(median_filter_axis(x, size=31, axis=axis),
+                                      scipy_median(x, 31, axis))
+
+
+def test_median_short_lines_and_other_dtypes():
+    x = np.random.default_rng(2).standard_normal((2, 50)) + 10
+    assert_bitwise_equal(median_filter_axis(x, size=3, axis=0), scipy_median(x, 3, 0))
+    ints = np.random.default_rng(3).integers(0, 100, (40, 40))
+    assert_bitwise_equal(median_filter_axis(ints, size=5, axis=1), scipy_median(ints, 5, 1))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_median_both_axes_keeps_the_memory_order(order):
+    x = np.asarray(np.random.default_rng(4).random((200, 90), dtype=np.float32), order=order)
+    along_cols, along_rows = median_filters_both_axes(x, size=31)
+    assert along_cols.flags[f"{order}_CONTIGUOUS"] and along_rows.flags[f"{order}_CONTIGUOUS"]
+    assert_bitwise_equal(along_cols, scipy_median(x, 31, 1))
+    assert_bitwise_equal(along_rows, scipy_median(x, 31, 0))
+
+
+@pytest.mark.parametrize("size", [0, 4, -3])
+def test_median_rejects_even_sizes(size):
+    with pytest.raises(ValueError, match="odd positive"):
+        median_filter_axis(np.zeros((4, 4)), size=size, axis=0)
+    with pytest.raises(ValueError, match="odd positive"):
+        median_filters_both_axes(np.zeros((4, 4)), size=size)
+
+
+def test_hpss_is_librosas(clip):
+    D = librosa.stft(clip)
+    for ours, ref in zip(hpss(D), librosa.decompose.hpss(D), strict=True):
+        np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-6 * np.abs(D).max())
+
+
+def test_hpss_waveforms_are_librosas(clip):
+    D = librosa.stft(clip)
+    ours = hpss_waveforms(clip, D=D, n_fft=2048, hop_length=512)
+    for wave, ref in zip(ours, librosa.effects.hpss(clip), strict=True):
+        assert wave.dtype == ref.dtype == clip.dtype
+        np.testing.assert_allclose(wave, ref, rtol=0, atol=1e-5 * np.abs(clip).max())
+
+
+def test_frame_features_are_librosas(clip):
+    y = clip
+    got = frame_features(y, sr=SR)
+    reference = {
+        "chroma_stft": librosa.feature.chroma_stft(y=y, sr=SR),
+        "rms": librosa.feature.rms(y=y)[0],
+        "spectral_centroid": librosa.feature.spectral_centroid(y=y, sr=SR)[0],
+        "spectral_bandwidth": librosa.feature.spectral_bandwidth(y=y, sr=SR)[0],
+        "rolloff": librosa.feature.spectral_rolloff(y=y, sr=SR)[0],
+        "zero_crossing_rate": librosa.feature.zero_crossing_rate(y)[0],
+        "tempo": np.atleast_1d(librosa.beat.beat_track(y=y, sr=SR)[0]),
+        "mfcc": librosa.feature.mfcc(y=y, sr=SR, n_mfcc=20),
+    }
+    reference["harmony"], reference["perceptr"] = librosa.effects.hpss(y)
+    assert set(got) == set(reference)
+    for name, ref in reference.items():
+        scale = np.abs(ref).max()
+        np.testing.assert_allclose(got[name], ref, rtol=1e-4, atol=1e-4 * scale, err_msg=name)
