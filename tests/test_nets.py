@@ -3,7 +3,6 @@
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import joblib
 import numpy as np
@@ -23,7 +22,6 @@ from skaudio.exceptions import AudioValueError, SkaudioError  # noqa: E402
 from skaudio.nets import CNNClassifier, MelCNN, WaveNet, WaveNetClassifier  # noqa: E402
 from skaudio.nets.modules import _GatedResidualLayer  # noqa: E402
 
-FSDD = Path("/work/shared/data/fsdd/recordings")
 TINY_CNN = dict(n_blocks=2, channels=4, batch_size=16, lr=1e-2, random_state=0)
 TINY_WAVENET = dict(
     n_blocks=1, n_layers=4, residual_channels=8, skip_channels=8, stride=4, random_state=0
@@ -45,7 +43,7 @@ def make_spectrograms(n, seed, n_mels=16, n_frames=20):
     return X.astype(np.float32), y
 
 
-def make_waves(n, seed, n_samples=800, sr=8000):
+def make_waves(n, seed, n_samples=400, sr=8000):
     """Raw audio: a pure tone vs white noise of the same power."""
     rng = np.random.default_rng(seed)
     t = np.arange(n_samples) / sr
@@ -290,35 +288,9 @@ def test_wavenet_learns_tone_vs_noise():
     assert clf.score(X_test, y_test) > 0.85
 
 
-# -- optional dependency hygiene and real recordings ----------------------------
+# -- optional dependency hygiene ----------------------------------------------
 
 
 def test_import_skaudio_does_not_import_torch():
     code = "import sys, skaudio; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def _fsdd_logmel(paths):
-    librosa = pytest.importorskip("librosa")
-    out = []
-    for path in paths:
-        wave, _ = librosa.load(path, sr=8000)
-        wave = librosa.util.fix_length(wave, size=8000)
-        mel = librosa.feature.melspectrogram(y=wave, sr=8000, n_fft=512, hop_length=128, n_mels=40)
-        out.append(librosa.power_to_db(mel, ref=np.max))
-    return np.stack(out)[:, None].astype(np.float32)
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not FSDD.is_dir(), reason="FSDD recordings not available")
-def test_cnn_learns_spoken_digits_across_speakers():
-    train = sorted(
-        FSDD / f"{d}_{s}_{t}.wav"
-        for d in range(10) for s in ("george", "jackson", "lucas", "nicolas") for t in range(12)
-    )
-    test = sorted(FSDD / f"{d}_theo_{t}.wav" for d in range(10) for t in range(10))
-    label = [p.name.split("_")[0] for p in train + test]
-    X_train, X_test = _fsdd_logmel(train), _fsdd_logmel(test)
-    clf = CNNClassifier(n_blocks=3, channels=16, max_epochs=8, random_state=0)
-    clf.fit(X_train, label[: len(train)])
-    assert clf.score(X_test, label[len(train):]) > 0.5  # chance is 0.1

@@ -157,9 +157,9 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if len(y) != len(X):
             raise AudioValueError(f"X has {len(X)} clips but y has {len(y)} labels.")
-        self._label_encoder = LabelEncoder().fit(y)
-        self.classes_ = self._label_encoder.classes_
-        y_enc = self._label_encoder.transform(y).astype(np.int64)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        y_enc = encoder.transform(y).astype(np.int64)
         self.device_ = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         devices = [torch.device(self.device_)] if self.device_.startswith("cuda") else []

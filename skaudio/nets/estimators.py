@@ -221,7 +221,7 @@ class WaveNetClassifier(BaseNetClassifier):
     causal : bool, default=False
         Left-padded causal convs as in the original WaveNet; the default
         centred convs suit whole-clip classification.
-    stride : int, default=8
+    stride : int, default=16
         Downsampling factor of the strided front-end conv; 1 works on every
         sample (slow).
     dropout : float, default=0.2
@@ -278,7 +278,7 @@ class WaveNetClassifier(BaseNetClassifier):
         skip_channels=64,
         kernel_size=2,
         causal=False,
-        stride=8,
+        stride=16,
         dropout=0.2,
         lr=1e-3,
         max_epochs=20,

@@ -269,7 +269,7 @@ class WaveNet(nn.Module):
     causal : bool, default=False
         Causal (left-padded) convs, as in the original WaveNet; non-causal
         centred convs suit clip classification where the whole clip is known.
-    stride : int, default=8
+    stride : int, default=16
         Downsampling factor of the strided front-end conv (kernel
         ``2 * stride``) that turns raw samples into the residual stream;
         1 keeps the full sample rate.
@@ -292,7 +292,7 @@ class WaveNet(nn.Module):
         skip_channels=64,
         kernel_size=2,
         causal=False,
-        stride=8,
+        stride=16,
         dropout=0.2,
         in_channels=1,
     ):
