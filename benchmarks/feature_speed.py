@@ -55,7 +55,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=12, help="number of 30 s clips")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per clip")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "feature_speed.md"))
+    default_out = Path(__file__).parent / "results" / "feature_speed.md"
+    parser.add_argument("--out", default=str(default_out), help="markdown table to write")
     args = parser.parse_args(argv)
 
     n_classes = 6
