@@ -13,6 +13,7 @@ from scipy import ndimage
 from skaudio.datasets import make_genres
 from skaudio.functional import frame_features, hpss, hpss_waveforms
 from skaudio.functional._median import median_filter_axis, median_filters_both_axes
+from skaudio.functional.spectral import _estimate_tuning
 
 SR = 22050
 
@@ -136,3 +137,12 @@ def test_frame_features_are_librosas(clip):
     for name, ref in reference.items():
         scale = np.abs(ref).max()
         np.testing.assert_allclose(got[name], ref, rtol=1e-4, atol=1e-4 * scale, err_msg=name)
+
+
+@pytest.mark.filterwarnings("ignore:Trying to estimate tuning")
+def test_tuning_is_librosas_to_the_bit():
+    clips = list(make_genres(n_per_class=2, duration=4.0, random_state=1).data)
+    for y in clips + [np.zeros(8192, np.float32)]:
+        for power in (1, 2):
+            S = np.abs(librosa.stft(y)) ** power
+            assert _estimate_tuning(S, sr=SR, n_fft=2048) == librosa.estimate_tuning(S=S, sr=SR)

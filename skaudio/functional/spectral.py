@@ -102,8 +102,10 @@ def _frame_features(y, sr, wanted, n_fft, hop_length, n_mfcc, n_chroma, n_mels):
     if wanted & {"chroma_stft", "tempo", "mfcc"}:
         power = S**2
     if "chroma_stft" in wanted:
+        tuning = _estimate_tuning(power, sr=sr, n_fft=n_fft, bins_per_octave=n_chroma)
         out["chroma_stft"] = librosa.feature.chroma_stft(
-            S=power, sr=sr, n_fft=n_fft, hop_length=hop_length, n_chroma=n_chroma)
+            S=power, sr=sr, n_fft=n_fft, hop_length=hop_length, n_chroma=n_chroma,
+            tuning=tuning)
     if wanted & {"tempo", "mfcc"}:
         mel = _mel_basis(sr, n_fft, n_mels) @ power
         log_mel = librosa.power_to_db(mel)
@@ -140,6 +142,35 @@ def _rolloff(S, freqs, roll_percent=0.85):
     cumulative = np.cumsum(S, axis=0)
     reached = cumulative >= roll_percent * cumulative[-1]
     return freqs[np.argmax(reached, axis=0)]
+
+
+def _estimate_tuning(S, *, sr, n_fft, bins_per_octave=12, fmin=150.0, fmax=4000.0):
+    """``librosa.estimate_tuning(S=S, ...)``, the same float, from the 150-4000 Hz bins only.
+
+    ``librosa.piptrack`` interpolates peaks over every bin and then keeps
+    those in the band; here only the band (and its two neighbours) is
+    touched, with librosa's dtypes at every step (the parabolic shift in
+    float64 rounded to ``S``'s dtype, as its numba stencil does).
+    """
+    freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    band = np.flatnonzero((max(fmin, 0) <= freqs) & (freqs < min(fmax, sr / 2)))
+    if band.size == 0 or band[0] < 1 or band[-1] + 2 > S.shape[0]:
+        return librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave)
+    lo, hi = band[0], band[-1] + 1
+    win = S[lo - 1:hi + 1]
+    masked = win * (win > 0.1 * S.max(axis=0))
+    f, t = np.nonzero((masked[1:-1] > masked[:-2]) & (masked[1:-1] >= masked[2:]))
+    below, peak, above = win[f, t], win[f + 1, t], win[f + 2, t]
+    a = (above + below).astype(np.float64) - 2 * peak.astype(np.float64)
+    b = (above - below).astype(np.float64) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a).astype(S.dtype)
+    mags = peak + S.dtype.type(0.5) * ((above - below) / S.dtype.type(2.0)) * shift
+    pitches = (((f + lo) + shift) * float(sr) / n_fft).astype(S.dtype)
+    voiced = pitches > 0
+    threshold = np.median(mags[voiced]) if voiced.any() else 0.0
+    return librosa.pitch_tuning(pitches[(mags >= threshold) & voiced],
+                                bins_per_octave=bins_per_octave)
 
 
 def _tempo(log_mel, *, sr, n_fft, hop_length):
