@@ -12,6 +12,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
 from sklearn.base import clone  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer  # noqa: E402
@@ -109,6 +110,14 @@ def test_init_stores_params_untouched_and_fit_resolves_device():
     assert clf.device == "auto"
     assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
     assert clf.net_.module_.blocks[1][0][0].out_channels == 8
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
+def test_unfitted_estimator_raises_not_fitted(method):
+    X, y = make_waves(4, seed=0)
+    args = (X, y) if method == "score" else (X,)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        getattr(WaveNetClassifier(), method)(*args)
 
 
 def test_clone_gives_an_unfitted_estimator(fitted_cnn):

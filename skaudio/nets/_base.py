@@ -204,7 +204,8 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_clips,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # checks fitted before classes_ is read
+        return self.classes_[np.argmax(proba, axis=1)]
 
     # -- persistence ------------------------------------------------------
     def __setstate__(self, state):
