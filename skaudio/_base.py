@@ -3,9 +3,10 @@
 import numpy as np
 from sklearn.utils.validation import _check_feature_names, validate_data
 
-from ._clips import as_clips
+from ._clips import as_clips, check_waveform
+from .exceptions import InvalidInputError
 
-__all__ = ["AudioTransformerMixin"]
+__all__ = ["AudioTransformerMixin", "record_input_columns"]
 
 
 class AudioTransformerMixin:
@@ -19,16 +20,8 @@ class AudioTransformerMixin:
     """
 
     def _fit_input(self, X):
-        if _is_numeric_table(X):
-            # sklearn's own messages for empty, non-finite or odd tables
-            validate_data(self, X, reset=True, dtype=None,
-                          ensure_all_finite=getattr(self, "on_error", "raise") == "raise")
-        clips = as_clips(X)
-        if not _is_numeric_table(X):
-            self.n_features_in_ = 1
-            if hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-        return clips
+        record_input_columns(self, X, allow_nan=getattr(self, "on_error", "raise") == "nan")
+        return as_clips(X)
 
     def _transform_input(self, X):
         if _is_numeric_table(X):
@@ -41,6 +34,35 @@ class AudioTransformerMixin:
         tags.input_tags.two_d_array = True
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def record_input_columns(estimator, X, y=None, *, allow_nan=False):
+    """Set ``n_features_in_`` (and ``feature_names_in_``) from the audio X of ``fit``.
+
+    A 2-D numeric table goes through scikit-learn's ``validate_data`` (so
+    DataFrame column names are recorded), after a check that names the first
+    clip holding NaN or infinite samples; its errors become
+    ``InvalidInputError`` (a ``ValueError``). Paths and ragged clips form one
+    column of audio: ``n_features_in_ = 1``.
+    """
+    if not _is_numeric_table(X):
+        estimator.n_features_in_ = 1
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        return
+    values = np.asarray(X)
+    if not allow_nan and values.dtype.kind == "f" and values.size:
+        finite_rows = np.isfinite(values).all(axis=1)
+        if not finite_rows.all():
+            check_waveform(values[np.argmin(finite_rows)],
+                           name=f"clip[{int(np.argmin(finite_rows))}]")
+    try:
+        validate_data(estimator, X, y, reset=True, dtype=None,
+                      ensure_all_finite=not allow_nan)
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"{exc} X must hold one clip per row, with at least one sample per clip."
+        ) from exc
 
 
 def _is_numeric_table(X):

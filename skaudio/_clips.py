@@ -23,7 +23,7 @@ from scipy import sparse
 from .exceptions import AudioValueError, InvalidInputError
 from .io import load_audio
 
-__all__ = ["ClipSequence", "as_clips", "check_waveform"]
+__all__ = ["ClipSequence", "as_clips", "check_amplitude", "check_waveform"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,39 @@ def check_waveform(y, *, name="clip"):
             f"(e.g. np.nan_to_num) or use on_error='nan' to get a NaN row for it."
         )
     return y
+
+
+MAX_AMPLITUDE = 1e12
+"""Largest sample magnitude whose spectral powers stay finite in float32.
+
+Audio is expected in [-1, 1]; raw integer PCM (up to 2**31) is still fine.
+Beyond this, squared STFT magnitudes overflow float32 to inf."""
+
+
+def check_amplitude(y):
+    """Raise AudioValueError when ``y`` is too loud for finite spectral powers.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        A finite waveform.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_amplitude(np.array([0.5, -1.0]))
+    >>> check_amplitude(np.array([1e20]))
+    Traceback (most recent call last):
+    ...
+    skaudio.exceptions.AudioValueError: samples reach 1e+20, beyond 1e+12: ...
+    """
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if peak > MAX_AMPLITUDE:
+        raise AudioValueError(
+            f"samples reach {peak:.3g}, beyond {MAX_AMPLITUDE:.0e}: spectral powers would "
+            f"overflow. Audio is expected in [-1, 1]; normalize it first, e.g. "
+            f"y / np.abs(y).max()."
+        )
 
 
 def as_clips(X):

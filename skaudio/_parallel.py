@@ -179,7 +179,10 @@ def _run_one(func, item, name, sr, params, offset, duration, cache, func_name,
         # every worker, process or thread, Dask's included: one BLAS/OpenMP
         # thread per clip (OpenMP limits are per thread, so set them here)
         with _limit_threads():
-            out = func(y, sr=sr, **params)
+            try:
+                out = func(y, sr=sr, **params)
+            except SkaudioError as exc:  # the function cannot know which clip it had
+                raise type(exc)(f"{name}: {exc}") from exc
         _refresh_controller_once()
         if cache is not None:
             cache.put(key, out)

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import AudioTransformerMixin
+from ._clips import check_amplitude
 from ._parallel import map_clips
 from .functional.spectral import FEATURES, frame_features
 from .functional.stats import STATS, summarize
@@ -20,6 +21,7 @@ _SINGLE_VALUE = {"tempo"}
 
 def _extract(y, *, sr, features, stats, n_fft, hop_length, n_mfcc, n_chroma, n_mels):
     """The feature vector of one clip (module level, so workers can pickle it)."""
+    check_amplitude(y)
     frames = frame_features(y, sr=sr, features=features, n_fft=n_fft, hop_length=hop_length,
                             n_mfcc=n_mfcc, n_chroma=n_chroma, n_mels=n_mels)
     parts = []
@@ -110,7 +112,8 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
     Clips shorter than one frame (``n_fft`` samples) are analysed as librosa
     analyses them: zero-padded, centred frames. Silent and constant clips
     give finite values (centroid, bandwidth and rolloff 0; tempo 0).
-    Empty clips and NaN or infinite samples raise a ``SkaudioError``.
+    Empty clips, NaN or infinite samples, and samples beyond 1e12 in
+    magnitude (audio is expected in [-1, 1]) raise a ``SkaudioError``.
 
     Examples
     --------

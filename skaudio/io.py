@@ -78,7 +78,7 @@ def load_audio(path, *, sr=22050, mono=True, offset=0.0, duration=None):
             y = f.read(frames=n_frames, dtype="float32", always_2d=True).T
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise AudioLoadError(
-            f"Cannot decode audio file {path!r}: {exc}. The file is not audio, is "
+            f"Cannot decode audio file {path!r} (libsndfile: {exc}). The file is not audio, is "
             f"truncated or damaged, or its format is not supported by libsndfile "
             f"(wav, flac, ogg, mp3, au, aiff). Re-encode it, e.g. "
             f"`ffmpeg -i in out.wav`, or leave it out."
@@ -90,7 +90,8 @@ def load_audio(path, *, sr=22050, mono=True, offset=0.0, duration=None):
         )
         raise AudioLoadError(
             f"Audio file {path!r} holds no samples{window}: the file is empty or "
-            f"truncated, or the offset lies past its end."
+            f"truncated, or the offset lies past its end. Re-download or re-encode the "
+            f"file, leave it out, or choose an offset inside it."
         )
     if not np.all(np.isfinite(y)):
         raise AudioLoadError(

@@ -20,10 +20,9 @@ from sklearn.utils.validation import (
     _check_feature_names,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 
-from ._base import _is_numeric_table
+from ._base import _is_numeric_table, record_input_columns
 from ._clips import as_clips
 from .exceptions import AudioValueError, SkaudioError
 
@@ -279,12 +278,7 @@ class SegmentVotingClassifier(ClassifierMixin, BaseEstimator):
                 f"or a probabilistic classifier: wrap it in "
                 f"sklearn.calibration.CalibratedClassifierCV(..., ensemble=False)."
             )
-        if _is_numeric_table(X):
-            validate_data(self, X, y, reset=True, dtype=None)
-        else:
-            self.n_features_in_ = 1
-            if hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
+        record_input_columns(self, X, y)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None; "

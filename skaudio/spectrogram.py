@@ -4,6 +4,7 @@ import numbers
 
 from sklearn.utils._param_validation import Interval
 
+from ._clips import check_amplitude
 from .functional.mel import fix_length, mel_spectrogram, n_frames
 from .waveform import _FixedShapeTransformer
 
@@ -12,6 +13,7 @@ __all__ = ["MelSpectrogram"]
 
 def _mel(y, *, sr, n_samples, pad_mode, **mel_params):
     """One clip as a (1, n_mels, n_frames) float32 tensor (module level, for workers)."""
+    check_amplitude(y)
     if n_samples is not None:
         y = fix_length(y, size=n_samples, pad_mode=pad_mode)
     return mel_spectrogram(y, sr=sr, **mel_params)[None]

@@ -136,10 +136,6 @@ def test_on_error_nan_marks_exactly_the_bad_clips(name, clips):
         assert (np.isnan(flat[i]).all() if i in bad else np.isfinite(flat[i]).all())
 
 
-@pytest.mark.xfail(strict=True, reason="finite samples above ~1e18 overflow float32 powers: "
-                   "LibrosaFeatures rms/mfcc and MelSpectrogram give inf/NaN silently, chroma/"
-                   "tempo raise a generic 'Failed to process' error without a remedy "
-                   "(skaudio/functional/spectral.py, mel.py); reported to the lead")
 @pytest.mark.parametrize("name", ["LibrosaFeatures", "MelSpectrogram"])
 def test_huge_finite_amplitudes_are_handled(name):
     clip = (1e20 * np.sin(np.arange(4000) / 5.0)).astype(np.float32)
