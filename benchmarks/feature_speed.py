@@ -24,25 +24,7 @@ import numpy as np
 
 from skaudio import LibrosaFeatures
 from skaudio.datasets import make_genres
-
-
-def naive_gtzan_features(y, sr=22050):
-    """The GTZAN 57 features the way they are usually computed: call by call."""
-    mv = lambda a: [np.mean(a), np.var(a)]  # noqa: E731
-    harmonic, percussive = librosa.effects.hpss(y)
-    row = (
-        mv(librosa.feature.chroma_stft(y=y, sr=sr))
-        + mv(librosa.feature.rms(y=y))
-        + mv(librosa.feature.spectral_centroid(y=y, sr=sr))
-        + mv(librosa.feature.spectral_bandwidth(y=y, sr=sr))
-        + mv(librosa.feature.spectral_rolloff(y=y, sr=sr))
-        + mv(librosa.feature.zero_crossing_rate(y))
-        + mv(harmonic) + mv(percussive)
-        + [float(np.atleast_1d(librosa.beat.beat_track(y=y, sr=sr)[0])[0])]
-    )
-    for coefficient in librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20):
-        row += mv(coefficient)
-    return row
+from skaudio.functional.reference import gtzan_features_librosa
 
 
 def timed(func):
@@ -63,11 +45,11 @@ def main(argv=None):
     data = make_genres(n_per_class=-(-args.clips // n_classes), duration=args.duration,
                        random_state=0).data[: args.clips]
     # warm-up: imports, numba compilation (cached on disk), FFT plans
-    naive_gtzan_features(data[0])
+    gtzan_features_librosa(data[0])
     LibrosaFeatures(n_jobs=1).fit_transform(data[:1])
     LibrosaFeatures(n_jobs=2).fit_transform(data[:2])
 
-    naive, t_naive = timed(lambda: [naive_gtzan_features(y) for y in data])
+    naive, t_naive = timed(lambda: [gtzan_features_librosa(y) for y in data])
     one, t_one = timed(lambda: LibrosaFeatures(n_jobs=1).fit_transform(data))
     two, t_two = timed(lambda: LibrosaFeatures(n_jobs=2).fit_transform(data))
 

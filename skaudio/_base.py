@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.utils.validation import _check_feature_names, validate_data
 
 from ._clips import as_clips, check_waveform
+from ._parallel import map_clips
 from .exceptions import InvalidInputError
 
 __all__ = ["AudioTransformerMixin", "record_input_columns"]
@@ -22,6 +23,21 @@ class AudioTransformerMixin:
     def _fit_input(self, X):
         record_input_columns(self, X, allow_nan=getattr(self, "on_error", "raise") == "nan")
         return as_clips(X)
+
+    def _map_clips(self, func, clips, params, out_shape=None):
+        """Run ``func`` over the clips with this transformer's shared settings.
+
+        Passes ``sr``, ``offset``, ``duration``, ``n_jobs``, ``memory``,
+        ``on_error`` and ``verbose`` to :func:`skaudio._parallel.map_clips`
+        and, with ``on_error="nan"``, records ``bad_clips_``.
+        """
+        out, bad_clips = map_clips(
+            func, clips, sr=self.sr, params=params, offset=self.offset,
+            duration=self.duration, n_jobs=self.n_jobs, memory=self.memory,
+            on_error=self.on_error, verbose=self.verbose, out_shape=out_shape)
+        if self.on_error == "nan":
+            self.bad_clips_ = bad_clips
+        return out
 
     def _transform_input(self, X):
         if _is_numeric_table(X):

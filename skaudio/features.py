@@ -10,7 +10,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import AudioTransformerMixin
 from ._clips import check_amplitude
-from ._parallel import map_clips
 from .functional.spectral import FEATURES, frame_features
 from .functional.stats import STATS, summarize
 
@@ -210,14 +209,8 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         params = dict(features=features, stats=stats, n_fft=self.n_fft,
                       hop_length=self.hop_length, n_mfcc=self.n_mfcc,
                       n_chroma=self.n_chroma, n_mels=self.n_mels)
-        out, bad_clips = map_clips(
-            _extract, clips, sr=self.sr, params=params, offset=self.offset,
-            duration=self.duration, n_jobs=self.n_jobs, memory=self.memory,
-            on_error=self.on_error, verbose=self.verbose,
-            out_shape=(len(self.get_feature_names_out()),),
-        )
-        if self.on_error == "nan":
-            self.bad_clips_ = bad_clips
+        out = self._map_clips(_extract, clips, params,
+                              out_shape=(len(self.get_feature_names_out()),))
         return out.astype(np.float64, copy=False)
 
     def get_feature_names_out(self, input_features=None):

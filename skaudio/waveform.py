@@ -15,7 +15,6 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import AudioTransformerMixin
-from ._parallel import map_clips
 from .exceptions import AudioValueError, SkaudioError
 from .functional.mel import fix_length
 
@@ -44,7 +43,7 @@ def _output_config(estimator):
 
 
 class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstimator):
-    """Clips -> one tensor of fixed shape per clip, through :func:`map_clips`.
+    """Clips -> one tensor of fixed shape per clip, through :func:`skaudio._parallel.map_clips`.
 
     Subclasses define ``_clip_func`` (a module-level function of ``y`` and
     ``sr``), ``_clip_params()``, ``_clip_shape(n_samples)`` and
@@ -122,18 +121,14 @@ class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstima
             )
         out_shape = None if n_samples is None else self._clip_shape(n_samples)
         try:
-            out, bad_clips = map_clips(
-                type(self)._clip_func, clips, sr=self.sr,
+            out = self._map_clips(
+                type(self)._clip_func, clips,
                 params={"n_samples": self._target_samples(), **self._clip_params()},
-                offset=self.offset, duration=self.duration, n_jobs=self.n_jobs,
-                memory=self.memory, on_error=self.on_error, verbose=self.verbose,
                 out_shape=out_shape)
         except SkaudioError:
             raise
         except ValueError as exc:  # files of different lengths cannot be stacked
             raise AudioValueError(_unequal_message(clips, self.sr, self.offset)) from exc
-        if self.on_error == "nan":
-            self.bad_clips_ = bad_clips
         if self.flatten:
             if self.n_samples_ is not None and out.shape[1:] != self._clip_shape(self.n_samples_):
                 raise AudioValueError(

@@ -5,13 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
-from conftest import GTZAN_FEATURES, music_like
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
+from conftest import GTZAN_FEATURES, music_like
 from skaudio import LibrosaFeatures, SkaudioError, load_audio
+from skaudio.functional.reference import gtzan_features_librosa
 
 GTZAN_COLUMNS = (
     ["chroma_stft_mean", "chroma_stft_var", "rms_mean", "rms_var", "spectral_centroid_mean",
@@ -20,25 +21,6 @@ GTZAN_COLUMNS = (
      "harmony_mean", "harmony_var", "perceptr_mean", "perceptr_var", "tempo"]
     + [f"mfcc{k}_{s}" for k in range(1, 21) for s in ("mean", "var")]
 )
-
-
-def plain_librosa_gtzan(y, sr=22050):
-    """The GTZAN-57 vector from plain librosa calls, one feature at a time."""
-    mv = lambda a: [np.mean(a), np.var(a)]  # noqa: E731
-    harmonic, percussive = librosa.effects.hpss(y)
-    row = (
-        mv(librosa.feature.chroma_stft(y=y, sr=sr))
-        + mv(librosa.feature.rms(y=y))
-        + mv(librosa.feature.spectral_centroid(y=y, sr=sr))
-        + mv(librosa.feature.spectral_bandwidth(y=y, sr=sr))
-        + mv(librosa.feature.spectral_rolloff(y=y, sr=sr))
-        + mv(librosa.feature.zero_crossing_rate(y))
-        + mv(harmonic) + mv(percussive)
-        + [float(np.atleast_1d(librosa.beat.beat_track(y=y, sr=sr)[0])[0])]
-    )
-    for coefficient in librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20):
-        row += mv(coefficient)
-    return np.array(row, dtype=np.float64)
 
 
 def assert_matches_librosa(ours, reference):
@@ -59,14 +41,14 @@ def test_default_names_are_the_gtzan_table_columns():
 
 def test_generated_clips_match_plain_librosa(music_clips):
     ours = LibrosaFeatures().fit_transform(music_clips)
-    reference = np.stack([plain_librosa_gtzan(y) for y in music_clips])
+    reference = np.stack([gtzan_features_librosa(y) for y in music_clips])
     assert_matches_librosa(ours, reference)
 
 
 def test_real_recordings_match_plain_librosa(fsdd_files):
     files = fsdd_files[:12]
     ours = LibrosaFeatures().fit_transform(files)
-    reference = np.stack([plain_librosa_gtzan(librosa.load(f, sr=22050)[0]) for f in files])
+    reference = np.stack([gtzan_features_librosa(librosa.load(f, sr=22050)[0]) for f in files])
     assert ours.shape == (12, 57)
     assert_matches_librosa(ours, reference)
 
