@@ -127,7 +127,7 @@ def load_fsdd(folder):
     return mels, waves, digit, speaker
 
 
-def bench_fsdd(folder, test_speakers=("theo", "yweweler")):
+def bench_fsdd(folder, only=None, test_speakers=("theo", "yweweler")):
     mels, waves, digit, speaker = load_fsdd(folder)
     test = np.isin(speaker, test_speakers)
     print(f"\nFSDD: train {np.sum(~test)} clips, test {np.sum(test)} clips of unseen "
@@ -139,10 +139,14 @@ def bench_fsdd(folder, test_speakers=("theo", "yweweler")):
         "cnn-densenet": (
             CNNClassifier(architecture="densenet", max_epochs=6, random_state=0), mels
         ),
-        "wavenet": (WaveNetClassifier(max_epochs=5, stride=32, random_state=0), waves),
+        "wavenet": (
+            WaveNetClassifier(max_epochs=10, stride=32, lr=3e-3, random_state=0), waves
+        ),
     }
     print(f"{'net':<14}{'epochs':>8}{'fit s':>8}{'test accuracy':>15}")
     for name, (clf, X) in models.items():
+        if only and name not in only:
+            continue
         start = time.perf_counter()
         clf.fit(X[~test], digit[~test])
         fit_s = time.perf_counter() - start
@@ -157,11 +161,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--fsdd", type=Path, default=None)
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--nets", nargs="*", default=None, help="FSDD: only these nets")
     args = parser.parse_args()
     if not args.no_speed:
         bench_speed(args.clips, args.epochs, args.repeats)
     if args.fsdd is not None:
-        bench_fsdd(args.fsdd)
+        bench_fsdd(args.fsdd, only=args.nets)
 
 
 if __name__ == "__main__":

@@ -279,7 +279,8 @@ class WaveNet(nn.Module):
     Notes
     -----
     Input shape is ``(batch, 1, n_samples)``, output ``(batch, n_classes)``
-    logits. The receptive field of the stacks, in front-end steps, is
+    logits. Each input clip is standardised (zero mean, unit variance)
+    first, so recording gain does not matter. The receptive field of the stacks, in front-end steps, is
     ``n_blocks * (kernel_size - 1) * (2**n_layers - 1) + 1``.
     """
 
@@ -297,6 +298,7 @@ class WaveNet(nn.Module):
         in_channels=1,
     ):
         super().__init__()
+        self.input_norm = Standardize()
         self.frontend_kernel = 2 * stride if stride > 1 else 1
         self.frontend = nn.Conv1d(
             in_channels,
@@ -321,7 +323,7 @@ class WaveNet(nn.Module):
         short = self.frontend_kernel - x.shape[-1]
         if short > 0:  # too short for the front end: zero-pad at the end
             x = F.pad(x, (0, short))
-        x = self.frontend(x)
+        x = self.frontend(self.input_norm(x))
         skips = 0
         for layer in self.layers:
             x, skip = layer(x)
