@@ -196,7 +196,9 @@ def load_benchmark_data(spec="builtin", *, features=None, label_regex=None, grou
         return BenchmarkData(spec, None, bunch.target, groups=bunch.groups,
                              filenames=bunch.frame["filename"].to_numpy(dtype=str),
                              features=bunch.data[names].to_numpy(dtype=np.float64),
-                             feature_params=params, description=bunch.DESCR.splitlines()[0])
+                             feature_params=params,
+                             description=f"GTZAN feature table {Path(arg).name}, "
+                                         f"{len(names)} features")
     if kind == "gtzan":
         from .datasets import load_gtzan
 

@@ -29,7 +29,8 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
+from threadpoolctl import threadpool_limits
 
 from ._benchmark_data import load_benchmark_data, make_splitter
 from ._benchmark_models import _PRESETS, MODELS, frontend, pipeline, resolve_models
@@ -152,7 +153,7 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
     index = np.flatnonzero(mask)
     y = bench.y[index]
     groups = None if bench.groups is None else bench.groups[index]
-    uses_groups = not isinstance(cv, StratifiedKFold)
+    uses_groups = isinstance(cv, StratifiedGroupKFold | LeaveOneGroupOut)
     folds = list(cv.split(np.zeros((len(y), 1)), y, groups if uses_groups else None))
     classes = np.unique(y)
     with _cache_location(memory) as cache:
@@ -168,8 +169,8 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
                 inputs[kind] = front.fit_transform(_take(bench.X, index))
             elapsed = 0.0 if kind == "audio" or bench.X is None else time.perf_counter() - start
             input_ms[kind] = 1000 * elapsed / len(y)
-        fold_rows, confusion = _evaluate(specs, folds, inputs, y, classes, bench, cache,
-                                         random_state=random_state, verbose=verbose)
+        fold_rows, confusion = _evaluate(specs, folds, inputs, y, classes, groups, bench,
+                                         cache, random_state=random_state, verbose=verbose)
     results = _summarize(specs, pd.DataFrame(fold_rows), input_ms)
     results.attrs.update(
         classes=[str(c) for c in classes], confusion=confusion, skipped=skipped,
@@ -181,7 +182,16 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
     return results
 
 
-def _evaluate(specs, folds, inputs, y, classes, bench, cache, *, random_state, verbose):
+def _describe_groups(groups, index, limit=6):
+    """The test groups of a fold, for the per-fold table ("" without groups)."""
+    if groups is None:
+        return ""
+    names = [str(g) for g in np.unique(groups[index])]
+    return " ".join(names[:limit]) + (f" +{len(names) - limit}" if len(names) > limit else "")
+
+
+def _evaluate(specs, folds, inputs, y, classes, groups, bench, cache, *, random_state,
+              verbose):
     """Fit and score every model on every fold; per-fold rows and summed confusions."""
     bar = None
     if verbose:
@@ -198,7 +208,10 @@ def _evaluate(specs, folds, inputs, y, classes, bench, cache, *, random_state, v
                 if bar is not None:
                     bar.set_postfix_str(spec.name)
                 model = clone(template)
-                with warnings.catch_warnings():
+                # Small dense problems: BLAS threads only add contention (an MLP fold
+                # ran 50x slower on 2 busy cores); nets keep torch's own threading.
+                limit = 1 if spec.group == "classical" else None
+                with warnings.catch_warnings(), threadpool_limits(limits=limit):
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     warnings.filterwarnings("ignore", message="Variables are collinear")
                     start = time.perf_counter()
@@ -210,6 +223,7 @@ def _evaluate(specs, folds, inputs, y, classes, bench, cache, *, random_state, v
                 cm += confusion_matrix(y[test], pred, labels=classes)
                 rows.append({
                     "model": spec.name, "fold": i, "n_train": len(train), "n_test": len(test),
+                    "test_groups": _describe_groups(groups, test),
                     "accuracy": accuracy_score(y[test], pred),
                     "f1_macro": f1_score(y[test], pred, labels=classes, average="macro",
                                          zero_division=0),
