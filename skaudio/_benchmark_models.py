@@ -99,7 +99,7 @@ _SPECS = [
     ModelSpec("knn", "StandardScaler + 5-nearest neighbours", "features",
               lambda rs, d, m: _scaled(KNeighborsClassifier(5))),
     ModelSpec("mlp", "StandardScaler + MLP (128 ReLU units, L2 0.01)", "features",
-              lambda rs, d, m: _scaled(MLPClassifier((128,), alpha=1e-2, max_iter=500,
+              lambda rs, d, m: _scaled(MLPClassifier((128,), alpha=1e-2, max_iter=200,
                                                      random_state=rs))),
     ModelSpec("svm_vote", "SegmentVoting(3-s segments: features + SVC), soft vote", "audio",
               lambda rs, d, m: _voting(rs, d, m, soft=True), group="voting"),
