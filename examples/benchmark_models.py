@@ -3,7 +3,7 @@
 The Python side of ``skaudio benchmark``: features are computed once per
 clip, then every model is fitted in the same folds. Here on a small built-in
 set so it runs in seconds; ``run_benchmark()`` with no arguments is the
-full main job (6 genres x 20 clips of 6 s, 5 folds, a few minutes).
+full main job (6 genres x 20 clips of 6 s, 5 folds, about a minute).
 """
 
 import tempfile
