@@ -80,11 +80,6 @@ AUDIO_EXPECTED_FAILURES = {
         "check_n_features_in": NO_N_FEATURES_IN,
         "check_n_features_in_after_fitting": NO_N_FEATURES_IN,
         "check_classifiers_train": NO_N_FEATURES_IN,
-        "check_estimators_unfitted": (
-            "BUG, reported to the lead (skaudio/nets/_base.py): predict before fit raises "
-            "AttributeError ('no attribute classes_') instead of NotFittedError; remove "
-            "this entry once fixed"
-        ),
     },
     # CNNClassifier alone takes 4-D spectrograms only (two_d_array=False): scikit-learn
     # skips it with a SkipTestWarning; the pipeline below checks it.
