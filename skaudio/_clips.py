@@ -121,7 +121,7 @@ def check_waveform(y, *, name="clip"):
     return y
 
 
-MAX_AMPLITUDE = 1e12
+MAX_AMPLITUDE = 1e14
 """Largest sample magnitude whose spectral powers stay finite in float32.
 
 Audio is expected in [-1, 1]; raw integer PCM (up to 2**31) is still fine.
@@ -143,7 +143,7 @@ def check_amplitude(y):
     >>> check_amplitude(np.array([1e20]))
     Traceback (most recent call last):
     ...
-    skaudio.exceptions.AudioValueError: samples reach 1e+20, beyond 1e+12: ...
+    skaudio.exceptions.AudioValueError: samples reach 1e+20, beyond 1e+14: ...
     """
     peak = float(np.max(np.abs(y))) if y.size else 0.0
     if peak > MAX_AMPLITUDE:

@@ -111,7 +111,7 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
     Clips shorter than one frame (``n_fft`` samples) are analysed as librosa
     analyses them: zero-padded, centred frames. Silent and constant clips
     give finite values (centroid, bandwidth and rolloff 0; tempo 0).
-    Empty clips, NaN or infinite samples, and samples beyond 1e12 in
+    Empty clips, NaN or infinite samples, and samples beyond 1e14 in
     magnitude (audio is expected in [-1, 1]) raise a ``SkaudioError``.
 
     Examples

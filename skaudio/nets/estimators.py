@@ -14,7 +14,7 @@ _TRAINING_DOC = """\
         Learning rate of the optimizer.
     max_epochs : int, default=20
         Number of passes over the training data (fewer with early stopping).
-    batch_size : int, default=32
+    batch_size : int, default=16
         Clips per gradient step, and per forward pass at prediction time.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
 default="adam"
@@ -153,7 +153,7 @@ class CNNClassifier(BaseNetClassifier):
         global_pooling="avg",
         lr=1e-3,
         max_epochs=20,
-        batch_size=32,
+        batch_size=16,
         optimizer="adam",
         weight_decay=0.0,
         patience=None,
@@ -282,7 +282,7 @@ class WaveNetClassifier(BaseNetClassifier):
         dropout=0.2,
         lr=1e-3,
         max_epochs=20,
-        batch_size=32,
+        batch_size=16,
         optimizer="adam",
         weight_decay=0.0,
         patience=None,
