@@ -113,8 +113,8 @@ def main(argv=None):
         f"(every fit and score of every candidate), cold cache {expected_cold} "
         f"(each clip once per n_mfcc setting), warm cache 0.",
         "",
-        "The machine is shared (2 cores, other jobs running), so times are noisy; "
-        "the counts are exact and the ratios come from one run.",
+        "Times depend on the machine's load; the counts are exact and the ratios come "
+        "from one run.",
     ]
     text = "\n".join(lines) + "\n"
     print()
