@@ -23,6 +23,11 @@ Usage::
 """
 
 import argparse
+import contextlib
+import io
+import os
+import platform
+import sys
 import time
 from pathlib import Path
 
@@ -105,6 +110,33 @@ def bench_speed(n_clips, epochs, repeats):
     return rows
 
 
+def bench_mel_frontend(n_clips=64, duration=3.0, repeats=3):
+    """MelSpectrogram against a plain librosa loop over the same clips."""
+    import librosa
+
+    from skaudio import MelSpectrogram
+    from skaudio.datasets import make_genres
+
+    clips = make_genres(n_per_class=-(-n_clips // 6), duration=duration,
+                        random_state=0).data[:n_clips]
+    mel = MelSpectrogram(n_mels=64).fit(clips)
+
+    def plain():
+        return np.stack([librosa.power_to_db(
+            librosa.feature.melspectrogram(y=y, sr=22050, n_mels=64), ref=1.0, top_db=80.0)
+            for y in clips])[:, None]
+
+    ours, reference = mel.transform(clips), plain()  # warm-up, and the parity check
+    t_ours = min(timed(lambda: mel.transform(clips)) for _ in range(repeats))
+    t_plain = min(timed(plain) for _ in range(repeats))
+    print(f"\nMel front end, {n_clips} clips of {duration:g} s -> {ours.shape[1:]} float32, "
+          f"best of {repeats}")
+    print(f"  MelSpectrogram(n_mels=64): {n_clips / t_ours:8.1f} clips/s")
+    print(f"  plain librosa loop       : {n_clips / t_plain:8.1f} clips/s "
+          f"(MelSpectrogram {t_plain / t_ours:.1f}x faster; "
+          f"max |difference| {np.max(np.abs(ours - reference)):.1e} dB)")
+
+
 def load_fsdd(folder):
     """Log-mel (40 x 63) and raw 1 s waveforms at 8 kHz, labels and speakers."""
     import librosa
@@ -162,11 +194,37 @@ def main():
     parser.add_argument("--fsdd", type=Path, default=None)
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--nets", nargs="*", default=None, help="FSDD: only these nets")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="also write the printed report to this markdown file")
     args = parser.parse_args()
-    if not args.no_speed:
-        bench_speed(args.clips, args.epochs, args.repeats)
-    if args.fsdd is not None:
-        bench_fsdd(args.fsdd, only=args.nets)
+    report = io.StringIO()
+    with contextlib.redirect_stdout(_Tee(sys.stdout, report)):
+        if not args.no_speed:
+            bench_speed(args.clips, args.epochs, args.repeats)
+            bench_mel_frontend(repeats=args.repeats)
+        if args.fsdd is not None:
+            bench_fsdd(args.fsdd, only=args.nets)
+    if args.out is not None:
+        command = " ".join(["python benchmarks/nets_speed.py", *sys.argv[1:]])
+        args.out.write_text(f"# Nets: training throughput, skorch overhead, mel front end\n\n"
+                            f"Command: `{command}` ({platform.machine()}, "
+                            f"{os.cpu_count()} cores, torch {torch.__version__}).\n\n"
+                            f"```text\n{report.getvalue().strip()}\n```\n")
+
+
+class _Tee:
+    """Write to several streams at once."""
+
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text):
+        for stream in self.streams:
+            stream.write(text)
+
+    def flush(self):
+        for stream in self.streams:
+            stream.flush()
 
 
 if __name__ == "__main__":
