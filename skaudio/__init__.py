@@ -9,7 +9,7 @@ use, and torch, matplotlib and dask only ever by the parts that need them
 
 import importlib
 
-from .exceptions import AudioLoadError, AudioValueError, SkaudioError
+from .exceptions import AudioLoadError, AudioValueError, InvalidInputError, SkaudioError
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ _LAZY = {
 __all__ = [
     "AudioLoadError",
     "AudioValueError",
+    "InvalidInputError",
     "SkaudioError",
     "__version__",
     *sorted(_LAZY),
