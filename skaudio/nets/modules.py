@@ -280,7 +280,8 @@ class WaveNet(nn.Module):
     -----
     Input shape is ``(batch, 1, n_samples)``, output ``(batch, n_classes)``
     logits. Each input clip is standardised (zero mean, unit variance)
-    first, so recording gain does not matter. The receptive field of the stacks, in front-end steps, is
+    first, so recording gain does not matter. The receptive field of the
+    stacks, in front-end steps, is
     ``n_blocks * (kernel_size - 1) * (2**n_layers - 1) + 1``.
     """
 
