@@ -92,7 +92,7 @@ def test_segment_voting_on_long_clips():
     spec = "builtin:n_per_class=3,duration=6,n_classes=2,difficulty=0,sr=8000"
     results = run_benchmark(spec, "cv:3", "svm_vote", verbose=0)
     assert results.loc[0, "model"] == "svm_vote"
-    assert results.loc[0, "accuracy_mean"] >= 0.5
+    assert results.loc[0, "accuracy_mean"] >= 0.8  # chance is 0.5; difficulty 0 is easy
 
 
 def test_train_model_predicts_audio():

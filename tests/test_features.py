@@ -197,6 +197,11 @@ def test_grid_search_over_audio_and_model_parameters(music_clips):
     pipe = Pipeline([("feat", LibrosaFeatures(features=["rms", "mfcc"])), ("svm", SVC())])
     search = GridSearchCV(pipe, {"feat__n_mfcc": [5, 8], "feat__n_fft": [1024, 2048],
                                  "svm__C": [1.0]}, cv=2).fit(X, y)
-    assert set(search.cv_results_["param_feat__n_mfcc"]) == {5, 8}
-    fitted = clone(search.best_estimator_).fit(X, y)
-    assert fitted.predict(X).shape == (8,)
+    assert sorted((p["feat__n_mfcc"], p["feat__n_fft"]) for p in search.cv_results_["params"]) \
+        == [(5, 1024), (5, 2048), (8, 1024), (8, 2048)]
+    best = search.best_estimator_
+    assert {k: best.get_params()[k] for k in search.best_params_} == search.best_params_
+    # the refit model's features follow the chosen parameters: rms + n_mfcc MFCCs, mean/var
+    assert best[:-1].transform(X).shape == (8, 2 * (1 + search.best_params_["feat__n_mfcc"]))
+    fitted = clone(best).fit(X, y)
+    np.testing.assert_array_equal(fitted.predict(X), search.predict(X))

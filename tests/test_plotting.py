@@ -21,7 +21,11 @@ def test_confusion_matrix_counts_and_labels(tmp_path):
 
 def test_confusion_matrix_empty_class_and_raw_counts():
     ax = plot_confusion_matrix([[0, 0], [1, 3]], ["x", "y"], normalize=False)
-    assert ax.images[0].get_array().max() == 3
+    assert ax.images[0].get_array().tolist() == [[0, 0], [1, 3]]
+    assert [t.get_text() for t in ax.texts] == ["0", "0", "1", "3"]
+    # normalized by row; the empty class's row stays 0 rather than NaN
+    ax = plot_confusion_matrix([[0, 0], [1, 3]], ["x", "y"])
+    assert ax.images[0].get_array().tolist() == [[0.0, 0.0], [0.25, 0.75]]
 
 
 def test_confusion_matrix_shape_mismatch():
@@ -37,6 +41,8 @@ def test_results_chart_into_given_axes():
     ax = Figure().add_subplot()
     assert plot_results(results, metric="f1_macro", ax=ax) is ax
     assert len(ax.patches) == 3 and "f1-macro" in ax.get_xlabel()
+    assert [round(p.get_width(), 6) for p in ax.patches] == [10.0, 70.0, 60.0]  # percent
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["dummy", "svm", "rf"]
     with pytest.raises(SkaudioError, match="metric must be"):
         plot_results(results, metric="accuracy")
 

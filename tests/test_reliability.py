@@ -243,9 +243,11 @@ def test_fit_on_bad_2d_array_raises_skaudio_error(name, case):
     if case == "nan-sample":
         X = np.stack([music_like(duration=0.5, seed=0), music_like(duration=0.5, seed=1)])
         X[1, 100] = np.nan
+        match = r"clip\[1\].*NaN or infinite"
     else:
         X = np.zeros((3, 0))
-    with pytest.raises(SkaudioError):
+        match = r"at least one sample per clip"
+    with pytest.raises(SkaudioError, match=match):
         make(name).fit(X)
 
 

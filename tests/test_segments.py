@@ -111,7 +111,16 @@ def test_longer_and_ragged_clips_at_predict(genres, fitted):
     long_clip = np.concatenate(genres.data[:2])  # 6 s: 6 segments
     labels, clip_index = fitted.predict_segments([long_clip, genres.data[2][:SR + 10]])
     np.testing.assert_array_equal(clip_index, [0] * 6 + [1])
-    assert fitted.predict([long_clip, genres.data[2]]).shape == (2,)
+    # the 6 s clip's segments are those of the two 3 s clips: its vote is their mean
+    halves = fitted.predict_proba(genres.data[:2])
+    np.testing.assert_allclose(fitted.predict_proba([long_clip])[0], halves.mean(axis=0),
+                               rtol=1e-6)
+    # 1 s + 10 samples: one segment, the clip's first, the remainder dropped
+    first, _ = fitted.predict_segments(genres.data[2:3])
+    assert labels[6] == first[0]
+    np.testing.assert_array_equal(
+        fitted.predict([long_clip, genres.data[2]]),
+        [fitted.classes_[halves.mean(axis=0).argmax()], fitted.predict(genres.data[2:3])[0]])
 
 
 def test_paths_equal_arrays(tmp_path, genres, fitted):
@@ -146,7 +155,11 @@ def test_y_length_and_soft_voting_need_proba(genres):
         model.fit(genres.data, genres.target)
     hard = model.set_params(voting="hard").fit(genres.data, genres.target)
     assert not hasattr(hard, "predict_proba")
-    assert hard.predict(genres.data[:3]).shape == (3,)
+    # three segments a clip, two classes: the majority of the segment labels, no tie
+    labels, clip_index = hard.predict_segments(genres.data[:3])
+    majority = [max(set(labels[clip_index == i]), key=list(labels[clip_index == i]).count)
+                for i in range(3)]
+    assert hard.predict(genres.data[:3]).tolist() == majority
 
 
 # --- voting rules ---------------------------------------------------------------------------
@@ -254,7 +267,7 @@ def test_grid_search_never_trains_on_test_clips(tagged):
     assert len(_FITS) == 2 * 3 + 1
     assert set(_FITS[:-1]) == train_sets  # every fold's fit saw exactly its training clips
     assert _FITS[-1] == frozenset(range(1, 13))  # the refit saw all
-    assert search.best_estimator_.estimator_.alpha in (0.1, 1.0)
+    assert search.best_estimator_.estimator_.alpha == search.best_params_["estimator__alpha"]
 
 
 def test_segmenting_before_splitting_does_leak(tagged):
