@@ -179,13 +179,35 @@ def test_joblib_round_trip_of_estimator_and_pipeline(fitted_cnn, spectrograms, t
 def test_cuda_trained_net_loads_on_cpu(fitted_cnn, spectrograms):
     X, _ = spectrograms
     as_if_cuda = pickle.loads(pickle.dumps(fitted_cnn))
-    as_if_cuda.net_.device = as_if_cuda.device_ = "cuda"  # as when trained on a GPU
+    as_if_cuda.device_ = "cuda"  # as when trained on a GPU
     blob = pickle.dumps(as_if_cuda)
     with pytest.warns(DeviceWarning, match="(?i)cuda"):
         loaded = pickle.loads(blob)
     assert loaded.device_ == "cpu" and str(loaded.net_.device) == "cpu"
     assert next(loaded.net_.module_.parameters()).device.type == "cpu"
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted_cnn.predict_proba(X))
+
+
+@pytest.mark.parametrize("Estimator", [CNNClassifier, WaveNetClassifier])
+def test_skops_round_trip_is_plain_data(Estimator, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    is_cnn = Estimator is CNNClassifier
+    X, y = make_spectrograms(16, seed=0) if is_cnn else make_waves(16, 0)
+    clf = Estimator(max_epochs=2, **(TINY_CNN if is_cnn else TINY_WAVENET)).fit(X, y)
+    sio.dump(clf, tmp_path / "net.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "net.skops")
+    assert untrusted == [f"skaudio.nets.estimators.{Estimator.__name__}"]
+    loaded = sio.load(tmp_path / "net.skops", trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert loaded.n_epochs_ == len(loaded.net_.history) == 2
+    assert loaded.net_.history[-1, "train_loss"] == clf.net_.history[-1, "train_loss"]
+    assert loaded.get_params() == clf.get_params()
+    assert not hasattr(clone(loaded), "net_")
+
+
+def test_unfitted_estimator_pickles():
+    clf = pickle.loads(pickle.dumps(CNNClassifier(channels=[4, 8], n_blocks=2)))
+    assert clf.get_params()["channels"] == [4, 8] and not hasattr(clf, "net_")
 
 
 # -- model selection and training options ---------------------------------------

@@ -4,6 +4,8 @@ The trusted types listed here are the ones ``docs/user-guide/persistence.md``
 tells users to check; if skops starts reporting others, both must change.
 """
 
+import io
+import json
 import os
 import pickle
 import zipfile
@@ -92,25 +94,12 @@ def test_segment_voting_round_trip(tmp_path):
 # skorch nets: MelSpectrogram + a tiny CNNClassifier
 # --------------------------------------------------------------------------
 
+# A fitted net is stored as plain data (parameters, classes_, input_shape_,
+# device_, the weights as numpy arrays, the history as JSON): no skorch or
+# torch object is in the file, so these are the only types to trust.
 NET_TRUSTED = [
-    "builtins.print",
-    "functools.partial",
     "skaudio.nets.estimators.CNNClassifier",
-    "skaudio.nets.modules.MelCNN",
     "skaudio.spectrogram.MelSpectrogram",
-    "skorch.callbacks.logging.EpochTimer",
-    "skorch.callbacks.logging.PrintLog",
-    "skorch.callbacks.scoring.EpochScoring",
-    "skorch.callbacks.scoring.PassthroughScoring",
-    "skorch.classifier.NeuralNetClassifier",
-    "skorch.dataset.Dataset",
-    "skorch.history.History",
-    "skorch.setter.optimizer_setter",
-    "skorch.utils._indexing_other",
-    "skorch.utils.to_numpy",
-    "torch.nn.modules.loss.CrossEntropyLoss",
-    "torch.optim.adam.Adam",
-    "torch.utils.data.dataloader.DataLoader",
 ]
 
 
@@ -147,13 +136,37 @@ class _Payload:
         return (open, (self.path, "w"))
 
 
-def test_skops_does_not_protect_skorch_weights(net_pipeline, tmp_path):
-    """A known limit, documented in persistence.md: keep this test honest.
+def test_net_skops_file_holds_no_pickled_torch_state(net_pipeline, tmp_path):
+    """The net's file is a schema plus plain .npy arrays: nothing skorch/torch."""
+    path = tmp_path / "model.skops"
+    sio.dump(net_pipeline, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert sorted(untrusted) == sorted(NET_TRUSTED)
+    assert not any(t.split(".")[0] in {"skorch", "torch", "builtins", "functools"}
+                   for t in untrusted)
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        schema = zf.read("schema.json").decode()
+        arrays = [np.load(io.BytesIO(zf.read(n)), allow_pickle=False)
+                  for n in names if n.endswith(".npy")]
+    assert set(names) - {"schema.json"} == {n for n in names if n.endswith(".npy")}
+    assert all(a.dtype != object for a in arrays)  # no pickled payload anywhere
+    assert '"skorch' not in schema and '"torch' not in schema
+    net = net_pipeline[-1]
+    assert "net_" in vars(net)  # dumping leaves the live estimator alone
+    state = net.__getstate__()
+    assert "net_" not in state
+    assert state["module_state_"].keys() == net.net_.module_.state_dict().keys()
+    assert all(isinstance(v, np.ndarray) for v in state["module_state_"].values())
 
-    skorch stores a net's torch state as a pickle blob and unpickles it with
-    an unrestricted ``pickle.Unpickler`` in ``__setstate__``. A tampered
-    .skops file therefore runs code while listing exactly the usual trusted
-    types. If skorch closes this, this test fails: update the docs.
+
+@pytest.mark.parametrize("how", ["raw-pickle", "object-array"])
+def test_tampered_net_file_cannot_run_code(net_pipeline, tmp_path, how):
+    """Hiding a pickle in the weights (the old skorch hole) no longer runs it.
+
+    The weights are numpy arrays that skops reads with ``allow_pickle=False``;
+    an attacker who swaps one for a pickle or an object array only gets a
+    failed load, and the trusted-type list is unchanged.
     """
     path, evil = tmp_path / "model.skops", tmp_path / "evil.skops"
     sio.dump(net_pipeline, path)
@@ -161,13 +174,41 @@ def test_skops_does_not_protect_skorch_weights(net_pipeline, tmp_path):
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(evil, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
-            if name.endswith(".bin"):  # skorch's __cuda_dependent_attributes__
-                data = pickle.dumps({"module_": _Payload(str(marker))})
+            if name.endswith(".npy"):
+                if how == "raw-pickle":
+                    data = pickle.dumps({"module_": _Payload(str(marker))})
+                else:
+                    buf = io.BytesIO()
+                    payload = np.empty(1, dtype=object)
+                    payload[0] = _Payload(str(marker))
+                    np.save(buf, payload, allow_pickle=True)
+                    data = buf.getvalue()
             dst.writestr(name, data)
     untrusted = sio.get_untrusted_types(file=evil)
-    assert sorted(untrusted) == sorted(NET_TRUSTED)  # nothing looks amiss
-    try:
+    assert sorted(untrusted) == sorted(NET_TRUSTED)
+    with pytest.raises(ValueError, match="allow_pickle"):
         sio.load(evil, trusted=untrusted)
-    except Exception:  # noqa: BLE001 - the net may be broken; the code already ran
-        pass
-    assert os.path.exists(marker)
+    assert not os.path.exists(marker)
+
+
+def test_injected_type_is_reported_and_refused(net_pipeline, tmp_path):
+    """Anything beyond plain data has to be an explicit type, which skops lists."""
+    path, evil = tmp_path / "model.skops", tmp_path / "evil.skops"
+    sio.dump(net_pipeline, path)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(evil, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "schema.json":
+                schema = json.loads(data)
+                net = schema["content"]["content"]["steps"]["content"][1]["content"][1]
+                # an object skops would build with __new__, e.g. a subprocess
+                net["content"]["content"]["history_json_"] = {
+                    "__class__": "Popen", "__module__": "subprocess",
+                    "__loader__": "ObjectNode",
+                }
+                data = json.dumps(schema)
+            dst.writestr(name, data)
+    untrusted = sio.get_untrusted_types(file=evil)
+    assert sorted(untrusted) == sorted(NET_TRUSTED + ["subprocess.Popen"])  # it shows
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException, match="Popen"):
+        sio.load(evil, trusted=NET_TRUSTED)

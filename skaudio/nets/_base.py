@@ -4,8 +4,18 @@
 seeds torch and builds a fresh :class:`skorch.NeuralNetClassifier` into
 ``net_``. The estimator itself only stores parameters, so ``clone`` and
 ``get_params`` never see a trained module (skorch#521).
+
+Persistence stores plain data only: ``__getstate__`` drops ``net_`` and keeps
+the module's weights as numpy arrays (``module_state_``) and the training
+history as a JSON string; ``__setstate__`` rebuilds the net from the
+parameters, as ``fit`` does, and loads the weights. No torch or skorch object
+is pickled, so ``skops.io`` sees only the estimator, numbers, strings and
+arrays.
 """
 
+import json
+import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,6 +29,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
+from skorch.exceptions import DeviceWarning
+from skorch.history import History
 
 from skaudio.exceptions import AudioValueError
 
@@ -32,6 +44,13 @@ OPTIMIZERS = {
 
 def _silent(*args, **kwargs):
     """A picklable sink that swallows skorch's messages when ``verbose=0``."""
+
+
+def _to_builtin(value):
+    """``json.dumps`` fallback for the numpy scalars found in skorch's history."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in the training history")
 
 
 def resolve_device(device):
@@ -97,7 +116,19 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         return X
 
     # -- fit --------------------------------------------------------------
+    @contextmanager
+    def _torch_seed(self, seed):
+        """Seed torch inside a forked RNG, leaving the caller's global RNG alone."""
+        devices = [torch.device(self.device_)] if self.device_.startswith("cuda") else []
+        with torch.random.fork_rng(devices=devices, device_type="cuda"):
+            torch.manual_seed(seed)
+            yield
+
     def _make_net(self, n_classes, seed):
+        """A fresh, uninitialised skorch net for the current parameters.
+
+        Used by ``fit`` and by ``__setstate__`` (which then loads the weights).
+        """
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]
@@ -162,11 +193,9 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         y_enc = encoder.transform(y).astype(np.int64)
         self.device_ = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        devices = [torch.device(self.device_)] if self.device_.startswith("cuda") else []
-        # fork_rng: seed module init, shuffling and dropout without touching the
-        # caller's global torch RNG.
-        with torch.random.fork_rng(devices=devices, device_type="cuda"):
-            torch.manual_seed(seed)
+        # seed module init, shuffling and dropout without touching the caller's
+        # global torch RNG.
+        with self._torch_seed(seed):
             self.net_ = self._make_net(len(self.classes_), seed)
             self.net_.fit(X, y_enc)
         self.n_epochs_ = len(self.net_.history)
@@ -208,13 +237,49 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
     # -- persistence ------------------------------------------------------
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        net = self.__dict__.get("net_")
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: never alter __dict__
+        net = state.pop("net_", None)
         if net is not None:
-            # skorch maps CUDA weights to the CPU when CUDA is absent
-            # (skorch#426); keep device_ in step with where the weights are.
-            self.device_ = str(net.device)
+            state["module_state_"] = {
+                name: tensor.detach().cpu().numpy()
+                for name, tensor in net.module_.state_dict().items()
+            }
+            state["history_json_"] = json.dumps(list(net.history), default=_to_builtin)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        module_state = state.pop("module_state_", None)
+        history = state.pop("history_json_", None)
+        super().__setstate__(state)
+        if module_state is None:
+            net = self.__dict__.get("net_")
+            if net is not None:  # pickled by an older skaudio, skorch net inside
+                self.device_ = str(net.device)
+            return
+        device = resolve_device(self.device_)
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            warnings.warn(
+                f"The net was trained on {device!r} but CUDA is not available; "
+                "loading it on the CPU.",
+                DeviceWarning,
+                stacklevel=2,
+            )
+            device = "cpu"
+        self.device_ = device
+        with self._torch_seed(0):  # init weights are overwritten just below
+            net = self._make_net(len(self.classes_), seed=None).initialize()
+        net.module_.load_state_dict(
+            {
+                name: torch.from_numpy(np.require(value, requirements=["C", "W"]))
+                for name, value in module_state.items()
+            }
+        )
+        net.module_.eval()
+        if history is not None:
+            net.history = History(json.loads(history))
+        self.net_ = net
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

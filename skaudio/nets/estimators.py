@@ -60,9 +60,11 @@ _N_FEATURES_NOTE = """\
     There is no ``n_features_in_``: a clip is not a feature vector, and
     thanks to the global pooling head the time axis may differ between fit
     and predict. ``input_shape_`` records what was seen instead.
-    Persistence with :mod:`joblib` or :mod:`pickle` works; a net trained on
-    CUDA is loaded on the CPU when CUDA is absent (with a skorch
-    ``DeviceWarning``), and ``device_`` then reads ``"cpu"``.
+    Persistence with :mod:`joblib`, :mod:`pickle` or :mod:`skops.io` stores
+    plain data: the parameters, fitted attributes, the weights as numpy
+    arrays and the history; loading rebuilds ``net_`` (its optimizer state is
+    not kept). A net trained on CUDA is loaded on the CPU when CUDA is absent
+    (with a skorch ``DeviceWarning``), and ``device_`` then reads ``"cpu"``.
 """
 
 _TRAINING_CONSTRAINTS = dict(BaseNetClassifier._parameter_constraints)
