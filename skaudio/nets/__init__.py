@@ -12,6 +12,7 @@ torch.
 """
 
 from skaudio.nets.estimators import CNNClassifier, WaveNetClassifier
+from skaudio.nets.frontend import TorchMelSpectrogram
 from skaudio.nets.modules import MelCNN, WaveNet
 
-__all__ = ["CNNClassifier", "WaveNetClassifier", "MelCNN", "WaveNet"]
+__all__ = ["CNNClassifier", "WaveNetClassifier", "MelCNN", "WaveNet", "TorchMelSpectrogram"]
