@@ -4,7 +4,7 @@ Transformers turn audio (file paths, a 2-D array of equal-length clips, or
 a list of 1-D waveforms) into features or tensors for any scikit-learn
 estimator. ``import skaudio`` is fast: public names are imported on first
 use, and torch, matplotlib and dask only ever by the parts that need them
-(:mod:`skaudio.nets`, :mod:`skaudio.plotting`, a Dask joblib backend).
+(:mod:`skaudio.nets`, :mod:`skaudio.benchmark`'s plots, a Dask joblib backend).
 """
 
 import importlib
@@ -20,8 +20,9 @@ _LAZY = {
     "RawWaveform": ".waveform",
     "SegmentVotingClassifier": ".segments",
     "load_audio": ".io",
-    "run_benchmark": ".benchmark",
 }
+# deprecated public name -> its new home, still importable with a FutureWarning
+_MOVED = {"run_benchmark": "skaudio.benchmark"}
 
 __all__ = [
     "AudioLoadError",
@@ -38,6 +39,12 @@ def __getattr__(name):
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value
+    if name in _MOVED:
+        import warnings
+
+        warnings.warn(f"skaudio.{name} is deprecated; use 'from {_MOVED[name]} import {name}' "
+                      "instead.", FutureWarning, stacklevel=2)
+        return getattr(importlib.import_module(_MOVED[name]), name)
     raise AttributeError(f"module 'skaudio' has no attribute {name!r}")
 
 

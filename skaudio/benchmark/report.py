@@ -56,7 +56,7 @@ def write_report(results, out):
     if importlib.util.find_spec("matplotlib") is None:
         text += "\nNo plots: install matplotlib (pip install skaudio[plot]).\n"
     else:
-        from .plotting import plot_confusion_matrix, plot_results
+        from .plots import plot_confusion_matrix, plot_results
 
         plot_results(results).figure.savefig(out / "summary.png", dpi=100,
                                              bbox_inches="tight")

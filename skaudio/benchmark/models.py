@@ -1,4 +1,4 @@
-"""The models of :mod:`skaudio.benchmark`: names, inputs and factories.
+"""The model zoo of :mod:`skaudio.benchmark`: names, inputs and factories.
 
 Each model reads one *input*, computed once per dataset by a per-clip,
 unsupervised front end:
@@ -8,13 +8,14 @@ unsupervised front end:
 - ``"audio"``: the clips themselves (segment voting cuts them inside fit).
 
 A model's *head* is fitted on that input inside each training fold;
-``pipeline`` rebuilds front end + head as one estimator to train and save.
+:func:`pipeline` joins front end + head as one estimator to train and save.
 """
 
 import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.discriminant_analysis import (
     LinearDiscriminantAnalysis,
     QuadraticDiscriminantAnalysis,
@@ -28,9 +29,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from .exceptions import SkaudioError
+from ..exceptions import SkaudioError
 
-__all__ = ["MODELS", "resolve_models", "frontend", "pipeline"]
+__all__ = ["MODELS", "ModelSpec", "list_models", "resolve_models", "frontend", "pipeline"]
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def _segment_duration(data):
 def _voting(random_state, data, memory, *, soft):
     from sklearn.calibration import CalibratedClassifierCV
 
-    from .features import LibrosaFeatures
-    from .segments import SegmentVotingClassifier
+    from ..features import LibrosaFeatures
+    from ..segments import SegmentVotingClassifier
 
     params = {k: v for k, v in data.feature_params.items() if k not in ("duration", "offset")}
     svc = CalibratedClassifierCV(SVC(), cv=3, ensemble=False) if soft else SVC()
@@ -68,14 +69,14 @@ def _voting(random_state, data, memory, *, soft):
 
 
 def _cnn(random_state, data, memory):
-    from .nets import CNNClassifier
+    from ..nets import CNNClassifier
 
     return CNNClassifier(n_blocks=3, channels=16, max_epochs=15, batch_size=16, lr=3e-3,
                          random_state=random_state)
 
 
 def _wavenet(random_state, data, memory):
-    from .nets import WaveNetClassifier
+    from ..nets import WaveNetClassifier
 
     return WaveNetClassifier(n_blocks=1, n_layers=6, residual_channels=16, skip_channels=32,
                              stride=8, max_epochs=10, batch_size=16, lr=3e-3,
@@ -116,6 +117,29 @@ _PRESETS = {
     "all": ("classical", "voting", "voting_extra", "nets"),
     "nets": ("nets",),
 }
+
+
+def list_models():
+    """The models the harness knows, with their input and presets.
+
+    Returns
+    -------
+    models : DataFrame
+        One row per model: ``name``, ``description``, ``input``
+        (``features``, ``audio``, ``mel`` or ``waveform``) and ``presets``.
+
+    Examples
+    --------
+    >>> from skaudio.benchmark import list_models
+    >>> list_models()["name"].tolist()[:4]
+    ['dummy', 'logreg', 'svm', 'lda']
+    """
+    rows = [
+        {"name": s.name, "description": s.description, "input": s.input,
+         "presets": ",".join(p for p, groups in _PRESETS.items() if s.group in groups)}
+        for s in _SPECS
+    ]
+    return pd.DataFrame(rows)
 
 
 def _torch_available():
@@ -183,24 +207,23 @@ def frontend(kind, data, *, memory=None, n_jobs=None, verbose=0):
     """The unsupervised per-clip transformer behind an input kind (None for audio)."""
     common = dict(memory=memory, n_jobs=n_jobs, verbose=verbose)
     if kind == "features":
-        from .features import LibrosaFeatures
+        from ..features import LibrosaFeatures
 
         return LibrosaFeatures(**data.feature_params, **common)
     if kind == "mel":
-        from .spectrogram import MelSpectrogram
+        from ..spectrogram import MelSpectrogram
 
         return MelSpectrogram(sr=data.sr, n_fft=1024, hop_length=512, n_mels=64,
                               duration=_clip_seconds(data), **common)
     if kind == "waveform":
-        from .waveform import RawWaveform
+        from ..waveform import RawWaveform
 
         return RawWaveform(sr=8000, duration=_clip_seconds(data), normalize="peak", **common)
     return None
 
 
-def pipeline(spec, data, head, *, memory=None):
-    """Front end + fitted-or-not head as one estimator taking audio."""
-    front = frontend(spec.input, data, memory=memory)
+def pipeline(kind, front, head):
+    """Front end + head as one estimator taking audio (the head alone for ``"audio"``)."""
     if front is None:
         return head
-    return Pipeline([(spec.input, front), ("model", head)])
+    return Pipeline([(kind, front), ("model", head)])

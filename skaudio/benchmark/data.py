@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold, StratifiedKFold
 
-from .exceptions import SkaudioError
+from ..exceptions import SkaudioError
 
 __all__ = ["BenchmarkData", "load_benchmark_data", "make_splitter", "DATA_KINDS"]
 
@@ -172,7 +172,7 @@ def load_benchmark_data(spec="builtin", *, features=None, label_regex=None, grou
     kind, arg = _kind_and_arg(spec)
     params = {**_FEATURES[kind], **overrides}
     if kind == "builtin":
-        from .datasets import make_genres
+        from ..datasets import make_genres
 
         options = _builtin_options(arg, spec)
         bunch = make_genres(**options, random_state=random_state)
@@ -182,11 +182,12 @@ def load_benchmark_data(spec="builtin", *, features=None, label_regex=None, grou
         return BenchmarkData(spec, bunch.data, bunch.target, groups=bunch.groups,
                              feature_params=params, description=desc)
     if kind == "features":
-        from .datasets import load_gtzan_features
-        from .features import LibrosaFeatures
+        from ..datasets import load_gtzan_features
+        from ..features import LibrosaFeatures
 
         bunch = load_gtzan_features(arg)
-        names = [str(c) for c in LibrosaFeatures().get_feature_names_out()]
+        names = [str(c) for c in
+                 LibrosaFeatures().fit([np.zeros(1)]).get_feature_names_out()]
         missing = [c for c in names if c not in bunch.data.columns]
         if missing:
             raise SkaudioError(
@@ -200,16 +201,16 @@ def load_benchmark_data(spec="builtin", *, features=None, label_regex=None, grou
                              description=f"GTZAN feature table {Path(arg).name}, "
                                          f"{len(names)} features")
     if kind == "gtzan":
-        from .datasets import load_gtzan
+        from ..datasets import load_gtzan
 
         bunch = load_gtzan(arg)
     elif kind == "fma":
-        from .datasets import load_fma
+        from ..datasets import load_fma
 
         root, _, subset = arg.partition("@")
         bunch = load_fma(root, subset or "small", only_existing=True)
     else:
-        from .datasets import load_audio_folder
+        from ..datasets import load_audio_folder
 
         if kind == "fsdd":
             label_regex = label_regex or _FSDD_LABEL
@@ -257,7 +258,7 @@ def make_splitter(spec, data, *, random_state=0):
     if kind == "fault-filtered":
         if k is not None:
             raise SkaudioError(f"'fault-filtered' takes no number; got {spec!r}.")
-        from .model_selection import gtzan_fault_filtered_split
+        from ..model_selection import gtzan_fault_filtered_split
 
         if data.filenames is None:
             raise SkaudioError(

@@ -1,4 +1,4 @@
-"""The benchmark harness: many models, one dataset, one split protocol, one table.
+"""The runner: many models, one dataset, one split protocol, one table.
 
 :func:`run_benchmark` evaluates classical models on :class:`LibrosaFeatures`,
 segment voting and (with torch) neural nets on exactly the same splits, and
@@ -32,34 +32,11 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
-from ._benchmark_data import load_benchmark_data, make_splitter
-from ._benchmark_models import _PRESETS, MODELS, frontend, pipeline, resolve_models
-from ._benchmark_report import write_report
+from .data import load_benchmark_data, make_splitter
+from .models import frontend, pipeline, resolve_models
+from .report import write_report
 
-__all__ = ["run_benchmark", "train_model", "list_models"]
-
-
-def list_models():
-    """The models the harness knows, with their input and presets.
-
-    Returns
-    -------
-    models : DataFrame
-        One row per model: ``name``, ``description``, ``input``
-        (``features``, ``audio``, ``mel`` or ``waveform``) and ``presets``.
-
-    Examples
-    --------
-    >>> from skaudio.benchmark import list_models
-    >>> list_models()["name"].tolist()[:4]
-    ['dummy', 'logreg', 'svm', 'lda']
-    """
-    rows = [
-        {"name": s.name, "description": s.description, "input": s.input,
-         "presets": ",".join(p for p, groups in _PRESETS.items() if s.group in groups)}
-        for s in MODELS.values()
-    ]
-    return pd.DataFrame(rows)
+__all__ = ["run_benchmark", "train_model"]
 
 
 @contextmanager
@@ -300,19 +277,20 @@ def train_model(data="builtin", model="svm", *, features=None, label_regex=None,
         from sklearn.calibration import CalibratedClassifierCV
 
         head = CalibratedClassifierCV(head, ensemble=False)
-    estimator = pipeline(spec, bench, head, memory=memory)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        if spec.input == "audio":  # segment voting reads the clips itself
+            return head.fit(bench.X, bench.y)
+        # The saved front end keeps its defaults (no n_jobs, silent); the one that
+        # computes the training inputs is a configured copy of it.
+        front = frontend(spec.input, bench, memory=memory)
         if spec.input == "features" and bench.features is not None:
-            # fit the head on the table; the front end learns nothing
-            estimator.steps[0][1].fit([np.zeros(bench.sr, dtype=np.float32)])
+            # a feature table: fit the head on its rows; the front end learns nothing
+            # and is fitted on a silent clip only to be ready for new audio
+            front.fit([np.zeros(bench.sr, dtype=np.float32)])
             head.fit(bench.features, bench.y)
         else:
-            if hasattr(estimator, "steps"):
-                estimator.set_params(**{f"{spec.input}__n_jobs": n_jobs,
-                                        f"{spec.input}__verbose": verbose})
-            estimator.fit(bench.X, bench.y)
-            if hasattr(estimator, "steps"):
-                estimator.set_params(**{f"{spec.input}__n_jobs": None,
-                                        f"{spec.input}__verbose": 0})
-    return estimator
+            inputs = clone(front).set_params(n_jobs=n_jobs, verbose=verbose)
+            head.fit(inputs.fit_transform(bench.X), bench.y)
+            front.fit(bench.X)
+    return pipeline(spec.input, front, head)

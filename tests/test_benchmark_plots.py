@@ -1,4 +1,4 @@
-"""Tests for skaudio.plotting (optional matplotlib)."""
+"""Tests for skaudio.benchmark.plots (optional matplotlib)."""
 
 import pytest
 
@@ -6,8 +6,8 @@ pytest.importorskip("matplotlib")
 
 import pandas as pd  # noqa: E402
 
+from skaudio.benchmark import plot_confusion_matrix, plot_results  # noqa: E402
 from skaudio.exceptions import SkaudioError  # noqa: E402
-from skaudio.plotting import plot_confusion_matrix, plot_results  # noqa: E402
 
 
 def test_confusion_matrix_counts_and_labels(tmp_path):
@@ -52,7 +52,18 @@ def test_import_skaudio_does_not_import_matplotlib():
     import sys
 
     code = ("import sys, skaudio, skaudio.plotting, skaudio.benchmark, skaudio.cli; "
+            "import skaudio.benchmark.plots; "
             "print('matplotlib' in sys.modules, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_skaudio_plotting_is_a_deprecated_alias():
+    import skaudio.plotting
+
+    with pytest.warns(FutureWarning, match="from skaudio.benchmark import plot_results"):
+        from skaudio.plotting import plot_results as old
+    assert old is plot_results
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        skaudio.plotting.nope  # noqa: B018

@@ -1,0 +1,74 @@
+"""Tests for skaudio.benchmark.data: data and split specs."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skaudio.benchmark import load_benchmark_data, make_splitter
+from skaudio.exceptions import SkaudioError
+
+GTZAN_FEATURES = (Path(__file__).resolve().parents[1].parent / "shared" / "data"
+                  / "gtzan-features" / "features_30_sec.csv")
+
+# An easy two-genre set at 8 kHz: a second per clip, 16 clips, 4 artists per genre.
+EASY = "builtin:n_per_class=8,duration=1,n_classes=2,difficulty=0,sr=8000"
+
+
+def test_builtin_spec_and_options():
+    data = load_benchmark_data(EASY)
+    assert len(data.y) == 16 and data.sr == 8000 and data.has_audio
+    assert data.min_duration() == pytest.approx(1.0)
+    assert "n_per_class=8" in data.description
+
+
+def test_group_split_keeps_artists_apart():
+    data = load_benchmark_data(EASY)
+    mask, cv, text = make_splitter("groups:2", data)
+    assert mask.all() and "group 2-fold" in text
+    for train, test in cv.split(data.y, data.y, data.groups):
+        assert not set(data.groups[train]) & set(data.groups[test])
+
+
+def test_stratified_split_is_seeded():
+    data = load_benchmark_data(EASY)
+    folds = [[test.tolist() for _, test in make_splitter("cv:2", data, random_state=3)[1]
+              .split(data.y, data.y)] for _ in range(2)]
+    assert folds[0] == folds[1]
+    assert sorted(np.concatenate(folds[0]).tolist()) == list(range(16))
+
+
+@pytest.mark.skipif(not GTZAN_FEATURES.is_file(), reason="GTZAN feature table not present")
+def test_fault_filtered_split_on_the_real_table():
+    data = load_benchmark_data(f"features:{GTZAN_FEATURES}")
+    mask, cv, text = make_splitter("fault-filtered", data)
+    assert mask.sum() == 930 and cv.get_n_splits() == 1 and "290" in text
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ("nope", "Unknown data spec 'nope'"),
+        ("folder:", "needs a path"),
+        ("builtin:n_per_class=x", "is not a int"),
+        ("builtin:colour=red", "Bad builtin option"),
+    ],
+)
+def test_bad_data_specs(spec, match):
+    with pytest.raises(SkaudioError, match=match):
+        load_benchmark_data(spec)
+
+
+@pytest.mark.parametrize(
+    ("split", "match"),
+    [
+        ("kfold", "Unknown split spec"),
+        ("cv:20", "at most cv:8"),
+        ("cv:1", "at least 2"),
+        ("groups:20", "at most groups:8"),
+        ("fault-filtered", "needs GTZAN file names"),
+    ],
+)
+def test_bad_split_specs(split, match):
+    with pytest.raises(SkaudioError, match=match):
+        make_splitter(split, load_benchmark_data(EASY))

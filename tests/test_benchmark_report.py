@@ -1,0 +1,31 @@
+"""Tests for skaudio.benchmark.report: the Markdown table and the written files."""
+
+import pandas as pd
+
+from skaudio.benchmark import to_markdown, write_report
+
+
+def _results():
+    results = pd.DataFrame({
+        "model": ["dummy", "svm"], "description": ["chance", "SVC"],
+        "input": ["features", "features"], "accuracy_mean": [0.5, 0.875],
+        "accuracy_std": [0.0, 0.125], "f1_macro_mean": [0.33, 0.87],
+        "f1_macro_std": [0.0, 0.1], "fit_time_s": [0.001, 0.01],
+        "predict_ms_per_clip": [0.01, 0.1], "input_ms_per_clip": [5.0, 5.0], "n_folds": [2, 2],
+    })
+    results.attrs.update(data="builtin: tiny", split="cv:2: two folds", n_clips=16,
+                         classes=["a", "b"], skipped={"cnn": "no torch"})
+    return results
+
+
+def test_markdown_table():
+    text = to_markdown(_results())
+    assert "| svm | 87.5 ± 12.5 |" in text
+    assert "- **Split**: cv:2: two folds" in text and "16 clips, 2 classes" in text
+    assert "Skipped: cnn (no torch)." in text
+
+
+def test_write_report_without_confusions(tmp_path):
+    write_report(_results(), tmp_path / "out")
+    assert pd.read_csv(tmp_path / "out" / "results.csv")["model"].tolist() == ["dummy", "svm"]
+    assert (tmp_path / "out" / "results.md").read_text().startswith("# Benchmark results")
