@@ -34,6 +34,15 @@ def _seed():
     np.random.seed(0)  # noqa: NPY002 - the global RNG that random_state=None draws from
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny nets on a shared machine: one intra-op thread is much faster."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def make_spectrograms(n, seed, n_mels=16, n_frames=20):
     """Log-power 'spectrograms': a tone (one loud horizontal band) vs flat noise."""
     rng = np.random.default_rng(seed)
@@ -325,3 +334,122 @@ def test_wavenet_learns_tone_vs_noise():
 def test_import_skaudio_does_not_import_torch():
     code = "import sys, skaudio; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- random crops, crop-averaged prediction, augmentation ------------------------
+
+
+def test_crop_trains_on_random_windows_and_predicts_on_windows_covering_the_clip(
+        spectrograms):
+    X, y = spectrograms
+    clf = CNNClassifier(max_epochs=1, crop=8, **TINY_CNN)
+    clf.fit(X, y)
+    lengths = []
+    clf.net_.module_.register_forward_pre_hook(lambda m, a: lengths.append(tuple(a[0].shape)))
+    proba = clf.predict_proba(X[:3])
+    # 20 frames, crop 8, hop 4: windows at 0, 4, 8, 12 -> 4 per clip, one forward pass
+    assert lengths == [(12, 1, 16, 8)]
+    module = clf.net_.module_
+    with torch.no_grad():
+        manual = np.mean([torch.softmax(module(torch.from_numpy(X[:3, ..., s:s + 8])), 1).numpy()
+                          for s in (0, 4, 8, 12)], axis=0)
+    np.testing.assert_allclose(proba, manual, rtol=1e-5, atol=1e-6)
+
+
+def test_training_sees_only_crops_and_the_last_window_ends_at_the_clip_end(spectrograms):
+    X, y = spectrograms
+    clf = CNNClassifier(max_epochs=1, crop=8, crop_hop=9, **TINY_CNN).fit(X, y)
+    seen = {True: [], False: []}
+    clf.net_.module_.register_forward_pre_hook(
+        lambda m, a: seen[m.training].append(tuple(a[0].shape)))
+    clf.net_.partial_fit(X[:32], np.arange(32) % 2)  # one more epoch, same net
+    assert {shape[-1] for shape in seen[True]} == {8}
+    seen[False].clear()
+    clf.predict_proba(X[:2])
+    assert seen[False] == [(6, 1, 16, 8)]  # windows at 0, 9 and 12 (ends at frame 20)
+
+
+def test_crop_longer_than_clips_uses_whole_clips(spectrograms):
+    X, y = spectrograms
+    full = CNNClassifier(max_epochs=1, **TINY_CNN).fit(X, y)
+    long_crop = CNNClassifier(max_epochs=1, crop=50, **TINY_CNN).fit(X, y)
+    np.testing.assert_allclose(long_crop.predict_proba(X), full.predict_proba(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize("augment", ["default", {"time_shift": 3, "mixup": 0.4}])
+def test_same_seed_same_weights_with_crops_and_augmentation(spectrograms, augment):
+    X, y = spectrograms
+    a = CNNClassifier(max_epochs=2, crop=10, augment=augment, **TINY_CNN).fit(X, y)
+    b = clone(a).fit(X, y)
+    for (name, wa), wb in zip(a.net_.module_.state_dict().items(),
+                              b.net_.module_.state_dict().values(), strict=True):
+        torch.testing.assert_close(wa, wb, rtol=0, atol=0, msg=name)
+    c = clone(a).set_params(random_state=1).fit(X, y)
+    assert not torch.equal(a.net_.module_.head[1].weight, c.net_.module_.head[1].weight)
+    plain = clone(a).set_params(augment=None).fit(X, y)  # the augmentation changes training
+    assert not torch.equal(a.net_.module_.head[1].weight, plain.net_.module_.head[1].weight)
+    assert plain.score(*make_spectrograms(60, seed=2)) > 0.85
+    assert a.score(*make_spectrograms(60, seed=2)) > 0.85
+
+
+def test_inference_is_never_augmented(spectrograms):
+    X, y = spectrograms
+    clf = CNNClassifier(max_epochs=1, crop=10, augment="default", **TINY_CNN).fit(X, y)
+    rng_state = clf.net_.augmenter.rng.bit_generator.state
+    first = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict_proba(X), first)  # deterministic
+    assert clf.net_.augmenter.rng.bit_generator.state == rng_state  # no draw at inference
+    clf.set_params(augment=None)  # augmentation off at inference: same numbers
+    np.testing.assert_array_equal(clf.predict_proba(X), first)
+    loaded = pickle.loads(pickle.dumps(clf))  # rebuilt without any augmenter
+    assert loaded.net_.augmenter is None and loaded.net_.crop == 10
+    np.testing.assert_allclose(loaded.predict_proba(X), first, rtol=1e-6)
+
+
+def test_grid_search_over_crop_and_augment(spectrograms):
+    X, y = spectrograms
+    grid = GridSearchCV(
+        CNNClassifier(max_epochs=1, **TINY_CNN),
+        {"crop": [None, 10], "augment": [None, "default", {"mixup": 0.2}]},
+        cv=2,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 6
+    assert grid.best_params_["crop"] in (None, 10)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"crop": 0}, InvalidParameterError, "crop"),
+        ({"crop_hop": 1.5}, InvalidParameterError, "crop_hop"),
+        ({"augment": "strong"}, InvalidParameterError, "augment"),
+        ({"augment": {"snr_db": 10}}, SkaudioError, r"unknown key.*snr_db.*freq_mask"),
+        ({"augment": {"freq_mask": -1}}, SkaudioError, "freq_mask.*>= 0"),
+    ],
+)
+def test_invalid_crop_and_augment_rejected_at_fit(params, error, match):
+    X, y = make_spectrograms(8, seed=0)
+    clf = CNNClassifier(**{**TINY_CNN, **params})
+    with pytest.raises(error, match=match):
+        clf.fit(X, y)
+
+
+def test_wavenet_crops_and_augmentation_learn_tone_vs_noise():
+    X, y = make_waves(96, seed=6, n_samples=800)
+    clf = WaveNetClassifier(max_epochs=5, lr=1e-2, batch_size=8, crop=300,
+                            augment={"gain_db": 6.0, "snr_db": (20.0, 40.0), "mixup": 0.2,
+                                     "time_shift": 50}, **TINY_WAVENET).fit(X, y)
+    X_test, y_test = make_waves(60, seed=7, n_samples=800)
+    assert clf.score(X_test, y_test) > 0.85
+    with pytest.raises(SkaudioError, match="unknown key.*freq_mask"):
+        clone(clf).set_params(augment={"freq_mask": 2}).fit(X, y)
+
+
+def test_verbose_prints_each_epoch(spectrograms, capsys):
+    X, y = spectrograms
+    CNNClassifier(max_epochs=2, crop=10, validation_fraction=0.25, **TINY_CNN).fit(X, y)
+    assert capsys.readouterr().out == ""
+    CNNClassifier(max_epochs=2, crop=10, validation_fraction=0.25, verbose=1,
+                  **TINY_CNN).fit(X, y)
+    out = capsys.readouterr().out
+    assert "valid_acc" in out and "dur" in out and len(out.strip().splitlines()) == 4

@@ -16,6 +16,7 @@ arrays.
 import json
 import warnings
 from contextlib import contextmanager
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,13 +27,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
-from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
 
+from skaudio.augment import BatchAugmenter, check_augment
 from skaudio.exceptions import AudioValueError
+from skaudio.nets._training import AudioNet
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -72,10 +74,13 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
     """Common training parameters, ``fit``/``predict`` and persistence.
 
     Subclasses define ``_input_ndim`` (the array rank the module wants,
-    channel axis included), ``_module_class`` and ``_module_params()``.
+    channel axis included), ``_augment_kind`` (``"spectrogram"`` or
+    ``"waveform"``, see :func:`skaudio.augment.check_augment`),
+    ``_module_class`` and ``_module_params()``.
     """
 
     _input_ndim = None
+    _augment_kind = None
     _module_class = None
 
     _parameter_constraints: dict = {
@@ -90,6 +95,9 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         "device": [StrOptions({"auto"}), str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "crop": [Interval(Integral, 1, None, closed="left"), None],
+        "crop_hop": [Interval(Integral, 1, None, closed="left"), None],
+        "augment": [None, StrOptions({"default"}), dict],
     }
 
     def _module_params(self):  # pragma: no cover - abstract
@@ -124,10 +132,11 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             torch.manual_seed(seed)
             yield
 
-    def _make_net(self, n_classes, seed):
+    def _make_net(self, n_classes, seed, augmenter=None):
         """A fresh, uninitialised skorch net for the current parameters.
 
-        Used by ``fit`` and by ``__setstate__`` (which then loads the weights).
+        Used by ``fit`` (with the training ``augmenter``) and by
+        ``__setstate__`` (which then loads the weights).
         """
         optimizer = self.optimizer
         if isinstance(optimizer, str):
@@ -149,7 +158,10 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
                 )
             )
         module_params = {f"module__{k}": v for k, v in self._module_params().items()}
-        return NeuralNetClassifier(
+        crop_hop = self.crop_hop
+        if self.crop is not None and crop_hop is None:
+            crop_hop = max(1, self.crop // 2)
+        return AudioNet(
             self._module_class,
             module__n_classes=n_classes,
             **module_params,
@@ -165,6 +177,10 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             iterator_train__shuffle=True,
             device=self.device_,
             verbose=self.verbose,
+            callbacks__print_log__sink=partial(print, flush=True) if self.verbose else _silent,
+            crop=self.crop,
+            crop_hop=crop_hop,
+            augmenter=augmenter,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -192,14 +208,26 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = encoder.classes_
         y_enc = encoder.transform(y).astype(np.int64)
         self.device_ = resolve_device(self.device)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        random_state = check_random_state(self.random_state)
+        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        augmenter = self._augmenter(X, random_state)
         # seed module init, shuffling and dropout without touching the caller's
-        # global torch RNG.
+        # global torch RNG; crops and augmentation draw from their own Generator.
         with self._torch_seed(seed):
-            self.net_ = self._make_net(len(self.classes_), seed)
+            self.net_ = self._make_net(len(self.classes_), seed, augmenter)
             self.net_.fit(X, y_enc)
         self.n_epochs_ = len(self.net_.history)
         return self
+
+    def _augmenter(self, X, random_state):
+        """The training-batch augmenter (crops included), or None when there is none."""
+        crop = self.crop if self.crop is not None and self.crop < X.shape[-1] else None
+        shape = X.shape[1:-1] + (X.shape[-1] if crop is None else crop,)
+        recipe = check_augment(self.augment, kind=self._augment_kind, shape=shape)
+        if crop is None and not recipe:
+            return None
+        rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+        return BatchAugmenter(recipe, rng, crop=crop)
 
     # -- predict ----------------------------------------------------------
     def predict_proba(self, X):

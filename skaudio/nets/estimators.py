@@ -34,11 +34,29 @@ default="adam"
         ``"auto"`` uses CUDA when ``torch.cuda.is_available()`` at fit time,
         else the CPU. The resolved device is stored in ``device_``.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split. An int makes a CPU fit reproducible; the caller's global torch
-        random state is left untouched.
+        Seeds weight initialisation, shuffling, dropout, the validation
+        split, the training crops and the augmentation. An int makes a CPU
+        fit reproducible; the caller's global torch random state is left
+        untouched.
     verbose : int, default=0
-        1 prints skorch's per-epoch table.
+        1 prints skorch's per-epoch table as each epoch ends: training loss,
+        validation loss and accuracy (with ``validation_fraction``) and
+        seconds.
+"""
+
+_CROP_DOC = """\
+    crop : int or None, default=None
+        Random-crop training: each epoch, every clip is cut to one fresh
+        random window of ``crop`` {unit} (drawn from ``random_state``), so
+        an epoch costs ``crop / {n_steps}`` of a full-clip epoch and the net
+        sees a new view of each clip every epoch. ``predict_proba`` (and the
+        validation scores) average the window probabilities over windows
+        every ``crop_hop`` {unit} that cover the whole clip. Clips no longer
+        than ``crop`` are used whole; None trains and predicts on whole
+        clips. {conversion}
+    crop_hop : int or None, default=None
+        {Unit} between the starts of the prediction windows; None is half a
+        crop. A last window ends at the clip's end, so all of it is seen.
 """
 
 _ATTRIBUTES_DOC = """\
@@ -98,6 +116,20 @@ class CNNClassifier(BaseNetClassifier):
     global_pooling : {{"avg", "max", "avgmax"}}, default="avg"
         Pooling of the last feature map over frequency and time, so any
         spectrogram size works.
+{_CROP_DOC.format(unit="frames", Unit="Frames", n_steps="n_frames", conversion=(
+    "Seconds to frames: ``crop = round(seconds * sr / hop_length)`` for the "
+    "spectrogram's ``sr`` and ``hop_length`` (3 s at 22,050 Hz, hop 512: 129 frames)."))}
+    augment : None, "default" or dict, default=None
+        Train-only augmentation of each training batch (after the crop),
+        every draw from ``random_state``; predictions are never augmented.
+        A dict takes any of: ``"freq_mask"`` and ``"time_mask"`` (largest
+        width, in mel bands and frames, of SpecAugment masks, set to the
+        clip's mean), ``"n_masks"`` (masks per axis, default 1),
+        ``"time_shift"`` (largest circular shift in frames) and ``"mixup"``
+        (the Beta parameter alpha; mixes pairs of clips and their losses).
+        ``"default"`` is ``{{"freq_mask": n_mels // 8, "time_mask": frames //
+        8, "n_masks": 2, "mixup": 0.2}}`` with ``frames`` the crop (or clip)
+        length. Gain needs no augmenting: each spectrogram is standardised.
 {_TRAINING_DOC}
     Attributes
     ----------
@@ -128,6 +160,7 @@ class CNNClassifier(BaseNetClassifier):
     """
 
     _input_ndim = 4
+    _augment_kind = "spectrogram"
     _input_doc = "(n_clips, 1, n_mels, n_frames)"
     _input_hint = "Compute mel spectrograms first, e.g. with skaudio.MelSpectrogram."
     _module_class = MelCNN
@@ -145,6 +178,7 @@ class CNNClassifier(BaseNetClassifier):
 
     def __init__(
         self,
+        *,
         architecture="plain",
         n_blocks=4,
         channels=16,
@@ -153,6 +187,9 @@ class CNNClassifier(BaseNetClassifier):
         dropout=0.2,
         pooling="max",
         global_pooling="avg",
+        crop=None,
+        crop_hop=None,
+        augment=None,
         lr=1e-3,
         max_epochs=20,
         batch_size=16,
@@ -172,6 +209,9 @@ class CNNClassifier(BaseNetClassifier):
         self.dropout = dropout
         self.pooling = pooling
         self.global_pooling = global_pooling
+        self.crop = crop
+        self.crop_hop = crop_hop
+        self.augment = augment
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -228,6 +268,20 @@ class WaveNetClassifier(BaseNetClassifier):
         sample (slow).
     dropout : float, default=0.2
         Dropout before the final linear layer.
+{_CROP_DOC.format(unit="samples", Unit="Samples", n_steps="n_samples", conversion=(
+    "Seconds to samples: ``crop = round(seconds * sr)`` (3 s at 8 kHz: 24,000)."))}
+    augment : None, "default" or dict, default=None
+        Train-only augmentation of each training batch (after the crop),
+        every draw from ``random_state``; predictions are never augmented.
+        A dict takes any of: ``"gain_db"`` (largest random gain in dB),
+        ``"snr_db"`` (white noise at this signal-to-noise ratio in dB, or a
+        ``(low, high)`` range to draw it from), ``"time_shift"`` (largest
+        circular shift in samples), ``"time_mask"`` and ``"n_masks"``
+        (stretches of at most that many samples set to the clip's mean) and ``"mixup"`` (the
+        Beta parameter alpha). ``"default"`` is ``{{"gain_db": 6.0, "snr_db":
+        (10.0, 40.0), "time_mask": samples // 10, "n_masks": 1, "mixup":
+        0.2}}``. Each clip is standardised in the net, so gain matters only
+        together with noise.
 {_TRAINING_DOC}
     Attributes
     ----------
@@ -257,6 +311,7 @@ class WaveNetClassifier(BaseNetClassifier):
     """
 
     _input_ndim = 3
+    _augment_kind = "waveform"
     _input_doc = "(n_clips, 1, n_samples)"
     _input_hint = "Pass raw waveforms, e.g. from skaudio.RawWaveform."
     _module_class = WaveNet
@@ -274,6 +329,7 @@ class WaveNetClassifier(BaseNetClassifier):
 
     def __init__(
         self,
+        *,
         n_blocks=2,
         n_layers=8,
         residual_channels=32,
@@ -282,6 +338,9 @@ class WaveNetClassifier(BaseNetClassifier):
         causal=False,
         stride=16,
         dropout=0.2,
+        crop=None,
+        crop_hop=None,
+        augment=None,
         lr=1e-3,
         max_epochs=20,
         batch_size=16,
@@ -301,6 +360,9 @@ class WaveNetClassifier(BaseNetClassifier):
         self.causal = causal
         self.stride = stride
         self.dropout = dropout
+        self.crop = crop
+        self.crop_hop = crop_hop
+        self.augment = augment
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
