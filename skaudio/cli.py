@@ -5,6 +5,7 @@ Examples
 ::
 
     skaudio benchmark                                   # built-in data, 5-fold CV
+    skaudio benchmark --features gtzan --models svm,svm_tuned
     skaudio benchmark --data features:features_30_sec.csv --split fault-filtered
     skaudio benchmark --data fsdd:recordings --split groups:6 --models svm,knn
     skaudio train --data gtzan:/data/gtzan --model svm --out genre.joblib
@@ -68,8 +69,10 @@ def _benchmark(args):
     from .benchmark import run_benchmark
 
     results = run_benchmark(args.data, args.split, args.models, args.out,
-                            verbose=0 if args.quiet else 1, **_data_kwargs(args))
-    columns = ["model", "accuracy_mean", "accuracy_std", "f1_macro_mean", "fit_time_s"]
+                            feature_sets=args.features, verbose=0 if args.quiet else 1,
+                            **_data_kwargs(args))
+    columns = ["model", "features", "accuracy_mean", "accuracy_std", "f1_macro_mean",
+               "fit_time_s"]
     print(results.attrs["data"])
     print(results.attrs["split"])
     print(results[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -84,15 +87,15 @@ def _train(args):
 
     from .benchmark import train_model
 
-    model = train_model(args.data, args.model, verbose=0 if args.quiet else 1,
-                        **_data_kwargs(args))
+    model = train_model(args.data, args.model, feature_set=args.features,
+                        verbose=0 if args.quiet else 1, **_data_kwargs(args))
     out = Path(args.out)
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, out)
     classes = ", ".join(str(c) for c in model.classes_)
-    print(f"trained {args.model} on {args.data} ({len(model.classes_)} classes: {classes}); "
-          f"saved to {out}")
+    print(f"trained {args.model} ({args.features} features) on {args.data} "
+          f"({len(model.classes_)} classes: {classes}); saved to {out}")
     return 0
 
 
@@ -164,8 +167,13 @@ def _parser():
                             "(StratifiedGroupKFold on artists/speakers), logo (leave one "
                             "group out), fault-filtered (artist-filtered GTZAN)")
     bench.add_argument("--models", default="default", metavar="LIST",
-                       help="default (classical + segment voting), classical, all (+ nets), "
-                            "nets, or names such as svm,knn,cnn (see 'skaudio models')")
+                       help="default (classical incl. the nested-CV tuned svm_tuned, + segment "
+                            "voting), classical, all (+ nets), nets, or names such as "
+                            "svm,knn,cnn (see 'skaudio models')")
+    bench.add_argument("--features", metavar="LIST",
+                       help="feature sets for the feature models and segment voting, each "
+                            "model once per set: gtzan (the 57 GTZAN columns), full (every "
+                            "feature family) or gtzan,full (default: every set the data allow)")
     bench.add_argument("--out", default="skaudio-benchmark", metavar="DIR",
                        help="output folder (default ./skaudio-benchmark)")
     bench.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -175,6 +183,8 @@ def _parser():
                            description="Fit one model on all of a dataset; save it with joblib.")
     _add_data_options(train)
     train.add_argument("--model", default="svm", help="a model name (default svm)")
+    train.add_argument("--features", default="gtzan", choices=["gtzan", "full"],
+                       help="the feature set of a feature model (default gtzan)")
     train.add_argument("--out", required=True, metavar="FILE", help="where to save the model")
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     train.set_defaults(func=_train)

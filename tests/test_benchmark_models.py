@@ -1,8 +1,10 @@
 """Tests for skaudio.benchmark.models: the model zoo, presets and front ends."""
 
 import pytest
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, StratifiedKFold
 
 from skaudio.benchmark import list_models, load_benchmark_data, resolve_models
+from skaudio.benchmark.models import MODELS, Build, frontend
 from skaudio.exceptions import SkaudioError
 
 SHORT = "builtin:n_per_class=2,duration=0.5,n_classes=2,sr=8000"
@@ -21,6 +23,7 @@ def test_presets():
     chosen, skipped = resolve_models("default", data)
     assert [s.name for s in chosen][:3] == ["dummy", "logreg", "svm"]
     assert "svm_vote" in skipped
+    assert "svm_tuned" in [s.name for s in chosen]  # a tuned model where users look first
     chosen, _ = resolve_models(["svm", "classical"], data)
     assert [s.name for s in chosen].count("svm") == 1
 
@@ -33,3 +36,25 @@ def test_presets():
 def test_bad_model_lists(models, match):
     with pytest.raises(SkaudioError, match=match):
         resolve_models(models, load_benchmark_data(SHORT))
+
+
+@pytest.mark.parametrize(("grouped", "inner"), [(False, StratifiedKFold),
+                                                 (True, StratifiedGroupKFold)])
+def test_tuned_svm_is_a_small_grid_search(grouped, inner):
+    data = load_benchmark_data(SHORT)
+    model = MODELS["svm_tuned"].make(Build(0, data, grouped=grouped))
+    assert isinstance(model, GridSearchCV) and isinstance(model.cv, inner)
+    assert model.cv.n_splits == 3 and model.cv.random_state == 0
+    grid = model.param_grid
+    assert set(grid) == {"svc__C", "svc__gamma"}
+    assert len(grid["svc__C"]) * len(grid["svc__gamma"]) <= 9
+    assert MODELS["svm_tuned"].fit_groups and not MODELS["dummy"].per_feature_set
+
+
+def test_feature_front_end_per_set():
+    data = load_benchmark_data(SHORT, features={"n_mfcc": 13})
+    front = frontend("features", data, feature_set="gtzan", n_jobs=2)
+    params = front.get_params()
+    assert params["n_mfcc"] == 13 and params["sr"] == 8000 and params["n_jobs"] == 2
+    front = frontend("features", data, feature_set="full")
+    assert front.get_params()["features"] == "full" and front.get_params()["stats"] is None

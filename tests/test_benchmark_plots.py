@@ -67,3 +67,10 @@ def test_skaudio_plotting_is_a_deprecated_alias():
     assert old is plot_results
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         skaudio.plotting.nope  # noqa: B018
+
+
+def test_results_chart_labels_name_the_feature_set():
+    results = pd.DataFrame({"model": ["dummy", "svm", "svm"], "features": ["-", "gtzan", "full"],
+                            "accuracy_mean": [0.2, 0.7, 0.8]})
+    ax = plot_results(results)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["dummy", "svm [gtzan]", "svm [full]"]

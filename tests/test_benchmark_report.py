@@ -2,12 +2,12 @@
 
 import pandas as pd
 
-from skaudio.benchmark import to_markdown, write_report
+from skaudio.benchmark.report import run_label, to_markdown, write_report
 
 
 def _results():
     results = pd.DataFrame({
-        "model": ["dummy", "svm"], "description": ["chance", "SVC"],
+        "model": ["dummy", "svm"], "features": ["-", "full"], "description": ["chance", "SVC"],
         "input": ["features", "features"], "accuracy_mean": [0.5, 0.875],
         "accuracy_std": [0.0, 0.125], "f1_macro_mean": [0.33, 0.87],
         "f1_macro_std": [0.0, 0.1], "fit_time_s": [0.001, 0.01],
@@ -20,7 +20,7 @@ def _results():
 
 def test_markdown_table():
     text = to_markdown(_results())
-    assert "| svm | 87.5 ± 12.5 |" in text
+    assert "| svm | full | 87.5 ± 12.5 |" in text
     assert "- **Split**: cv:2: two folds" in text and "16 clips, 2 classes" in text
     assert "Skipped: cnn (no torch)." in text
 
@@ -29,3 +29,7 @@ def test_write_report_without_confusions(tmp_path):
     write_report(_results(), tmp_path / "out")
     assert pd.read_csv(tmp_path / "out" / "results.csv")["model"].tolist() == ["dummy", "svm"]
     assert (tmp_path / "out" / "results.md").read_text().startswith("# Benchmark results")
+
+
+def test_run_labels():
+    assert run_label("svm", "full") == "svm [full]" and run_label("dummy", "-") == "dummy"

@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 
 import skaudio
-from skaudio.benchmark import list_models, run_benchmark, train_model
+from skaudio.benchmark import (
+    list_models,
+    load_benchmark_data,
+    resolve_feature_sets,
+    run_benchmark,
+    train_model,
+)
 from skaudio.datasets import make_genres
 from skaudio.exceptions import SkaudioError
 
@@ -16,13 +22,14 @@ EASY = "builtin:n_per_class=8,duration=1,n_classes=2,difficulty=0,sr=8000"
 @pytest.fixture(scope="module")
 def easy_results(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    results = run_benchmark(EASY, "cv:2", "dummy,svm,rf", out, verbose=0)
+    results = run_benchmark(EASY, "cv:2", "dummy,svm,rf", out, feature_sets="gtzan", verbose=0)
     return results, out
 
 
 def test_results_table_and_files(easy_results):
     results, out = easy_results
     assert results["model"].tolist() == ["dummy", "svm", "rf"]
+    assert results["features"].tolist() == ["-", "gtzan", "gtzan"]
     assert set(results["n_folds"]) == {2}
     for name in ("results.csv", "folds.csv", "results.md"):
         assert (out / name).is_file()
@@ -49,7 +56,7 @@ def test_plots_written(easy_results):
     pytest.importorskip("matplotlib")
     _, out = easy_results
     assert (out / "summary.png").stat().st_size > 1000
-    assert (out / "confusion_svm.png").is_file()
+    assert (out / "confusion_svm_gtzan.png").is_file() and (out / "confusion_dummy.png").is_file()
 
 
 @pytest.fixture
@@ -74,9 +81,14 @@ def test_bunch_input_and_precomputed_features(feature_table):
     assert results.attrs["n_clips"] == 8
     # a feature table: feature models run, audio models are skipped with a reason
     results = run_benchmark(f"features:{feature_table}", "cv:3", "default", verbose=0)
-    assert "svm_vote" in results.attrs["skipped"] and "svm_vote" in list(list_models()["name"])
+    skipped = results.attrs["skipped"]
+    assert "svm_vote" in skipped and "svm_vote" in list(list_models()["name"])
+    assert skipped["full features"] == "the feature table holds the GTZAN set only"
+    assert set(results["features"]) == {"-", "gtzan"} and results.attrs["feature_sets"] == ["gtzan"]
     assert results.set_index("model").loc["svm", "accuracy_mean"] == 1.0
     assert results["input_ms_per_clip"].eq(0).all()
+    with pytest.raises(SkaudioError, match="holds the GTZAN set only"):
+        run_benchmark(f"features:{feature_table}", "cv:3", "svm", feature_sets="full")
 
 
 def test_train_model_on_a_feature_table_takes_audio(feature_table):
@@ -89,7 +101,7 @@ def test_train_model_on_a_feature_table_takes_audio(feature_table):
 
 def test_segment_voting_on_long_clips():
     spec = "builtin:n_per_class=3,duration=6,n_classes=2,difficulty=0,sr=8000"
-    results = run_benchmark(spec, "cv:3", "svm_vote", verbose=0)
+    results = run_benchmark(spec, "cv:3", "svm_vote", feature_sets="gtzan", verbose=0)
     assert results.loc[0, "model"] == "svm_vote"
     assert results.loc[0, "accuracy_mean"] >= 0.8  # chance is 0.5; difficulty 0 is easy
 
@@ -117,6 +129,74 @@ def test_train_model_predicts_audio():
 def test_bad_specs_raise_skaudio_errors(data, split, models, match):
     with pytest.raises(SkaudioError, match=match):
         run_benchmark(data, split, models, verbose=0)
+
+
+def test_each_feature_set_is_computed_once(monkeypatch):
+    from skaudio.benchmark import runner
+
+    calls = []
+
+    def counting_frontend(kind, data, **kwargs):
+        calls.append((kind, kwargs["feature_set"]))
+        return frontend(kind, data, **kwargs)
+
+    frontend = runner.frontend
+    monkeypatch.setattr(runner, "frontend", counting_frontend)
+    sets = resolve_feature_sets(None, load_benchmark_data(EASY))[0]
+    results = run_benchmark(EASY, "cv:2", "dummy,logreg,svm,svm_tuned", verbose=0)
+    assert sorted(calls) == [("features", fs) for fs in sorted(sets)]
+    assert len(results) == 1 + 3 * len(sets)
+    assert results.attrs["feature_sets"] == sets
+    rows = results.set_index(["model", "features"])
+    for fs in sets:  # every model of a set reports the same one-off input cost
+        assert rows.loc[("logreg", fs), "input_ms_per_clip"] == rows.loc[("svm", fs),
+                                                                         "input_ms_per_clip"]
+
+
+@pytest.mark.skipif("full" not in resolve_feature_sets(None, load_benchmark_data(EASY))[0],
+                    reason="LibrosaFeatures has no 'full' preset in this checkout")
+def test_full_feature_set_runs_beside_gtzan():
+    results = run_benchmark(EASY, "cv:2", "svm", feature_sets="gtzan,full", verbose=0)
+    assert results["features"].tolist() == ["gtzan", "full"]
+    assert set(results.attrs["confusion"]) == {"svm [gtzan]", "svm [full]"}
+
+
+@pytest.mark.parametrize("split", ["cv:2", "groups:2"])
+def test_tuned_svm_is_tuned_inside_the_training_fold(split, monkeypatch):
+    from sklearn.model_selection import GridSearchCV
+
+    seen = []
+    fit = GridSearchCV.fit
+
+    def spy(self, X, y=None, **params):
+        seen.append((len(X), params.get("groups"), type(self.cv).__name__))
+        return fit(self, X, y, **params)
+
+    monkeypatch.setattr(GridSearchCV, "fit", spy)
+    results = run_benchmark(EASY, split, "svm_tuned", feature_sets="gtzan", verbose=0)
+    assert results.loc[0, "accuracy_mean"] >= 0.75
+    folds = results.attrs["folds"]
+    assert [n for n, _, _ in seen] == folds["n_train"].tolist()  # training rows only
+    if split == "groups:2":  # tuned by artists too: no artist in both inner sides
+        assert all(g is not None and len(g) == n for n, g, _ in seen)
+        assert {cv for _, _, cv in seen} == {"StratifiedGroupKFold"}
+    else:
+        assert {cv for _, _, cv in seen} == {"StratifiedKFold"}
+
+
+def test_train_tuned_svm_with_probabilities():
+    model = train_model(EASY, "svm_tuned")
+    clips = make_genres(n_per_class=2, duration=1.0, n_classes=2, difficulty=0, sr=8000,
+                        random_state=1)
+    proba = model.predict_proba(clips.data)
+    assert proba.shape == (4, 2) and np.allclose(proba.sum(axis=1), 1)
+
+
+def test_bad_feature_sets():
+    with pytest.raises(SkaudioError, match="Unknown feature set 'mfcc'"):
+        run_benchmark(EASY, "cv:2", "svm", feature_sets="mfcc", verbose=0)
+    with pytest.raises(SkaudioError, match="feature_sets is empty"):
+        run_benchmark(EASY, "cv:2", "svm", feature_sets=[], verbose=0)
 
 
 def test_top_level_run_benchmark_is_deprecated():

@@ -35,12 +35,13 @@ def song_folder(tmp_path_factory):
 def test_benchmark_writes_results(tmp_path, capsys):
     out = tmp_path / "bench"
     status = main(["benchmark", "--data", EASY, "--split", "cv:2", "--models", "dummy,svm",
-                   "--out", str(out), "--quiet"])
+                   "--features", "gtzan", "--out", str(out), "--quiet"])
     assert status == 0
     printed = capsys.readouterr().out
     assert "svm" in printed and "results.md" in printed
     results = pd.read_csv(out / "results.csv")
     assert results["model"].tolist() == ["dummy", "svm"]
+    assert results["features"].tolist() == ["-", "gtzan"]
     assert results["accuracy_mean"].iloc[1] > results["accuracy_mean"].iloc[0]
 
 
@@ -78,6 +79,7 @@ def test_predict_reports_bad_files_on_one_line(song_folder, tmp_path, capsys):
     [
         (["benchmark", "--data", "nope"], "Unknown data spec"),
         (["benchmark", "--data", EASY, "--split", "groups:50"], "at most groups:"),
+        (["benchmark", "--data", EASY, "--features", "gtzan,mfcc"], "Unknown feature set"),
         (["train", "--data", "folder:/no/such/folder", "--out", "x.joblib"], "is not a folder"),
         (["predict", "/no/such/model.joblib", "a.wav"], "not found"),
     ],

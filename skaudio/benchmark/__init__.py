@@ -13,18 +13,20 @@ Modules: :mod:`~skaudio.benchmark.data` (data and split specs),
 """
 
 from .data import BenchmarkData, load_benchmark_data, make_splitter
-from .models import list_models, resolve_models
+from .models import FEATURE_SETS, list_models, resolve_feature_sets, resolve_models
 from .plots import plot_confusion_matrix, plot_results
 from .report import to_markdown, write_report
 from .runner import run_benchmark, train_model
 
 __all__ = [
+    "FEATURE_SETS",
     "BenchmarkData",
     "list_models",
     "load_benchmark_data",
     "make_splitter",
     "plot_confusion_matrix",
     "plot_results",
+    "resolve_feature_sets",
     "resolve_models",
     "run_benchmark",
     "to_markdown",

@@ -1,18 +1,21 @@
-"""The model zoo of :mod:`skaudio.benchmark`: names, inputs and factories.
+"""The model zoo of :mod:`skaudio.benchmark`: names, inputs, feature sets and factories.
 
 Each model reads one *input*, computed once per dataset by a per-clip,
 unsupervised front end:
 
-- ``"features"``: the LibrosaFeatures matrix (57 GTZAN features by default);
+- ``"features"``: a LibrosaFeatures matrix, one per *feature set*
+  (``"gtzan"``: the 57 GTZAN columns; ``"full"``: every feature family);
 - ``"mel"``: MelSpectrogram tensors; ``"waveform"``: RawWaveform tensors;
 - ``"audio"``: the clips themselves (segment voting cuts them inside fit).
 
-A model's *head* is fitted on that input inside each training fold;
+Models that learn from features (and segment voting) run once per feature
+set. A model's *head* is fitted on its input inside each training fold;
 :func:`pipeline` joins front end + head as one estimator to train and save.
 """
 
 import importlib.util
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -23,6 +26,7 @@ from sklearn.discriminant_analysis import (
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -31,7 +35,8 @@ from sklearn.svm import SVC
 
 from ..exceptions import SkaudioError
 
-__all__ = ["MODELS", "ModelSpec", "list_models", "resolve_models", "frontend", "pipeline"]
+__all__ = ["MODELS", "FEATURE_SETS", "ModelSpec", "Build", "list_models", "resolve_models",
+           "resolve_feature_sets", "frontend", "pipeline"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,83 @@ class ModelSpec:
     name: str
     description: str
     input: str
-    make: object  # (random_state, data, memory) -> estimator
-    group: str = "classical"  # "classical", "voting" or "nets"
+    make: object  # Build -> unfitted estimator
+    group: str = "classical"  # "classical", "voting", "voting_extra" or "nets"
+    per_feature_set: bool = True  # run once per feature set (False: features ignored)
+    fit_groups: bool = False  # fit(X, y, groups=...) when the split is by groups
+
+
+@dataclass(frozen=True)
+class Build:
+    """What a model factory may depend on."""
+
+    random_state: int
+    data: object  # BenchmarkData
+    memory: object = None  # per-clip cache folder
+    feature_set: str = "gtzan"
+    grouped: bool = False  # the outer split is by groups: tune by groups too
+
+
+# Feature sets: LibrosaFeatures' ``features`` preset (its own statistics).
+FEATURE_SETS = {
+    "gtzan": "the 57 GTZAN columns (LibrosaFeatures' default)",
+    "full": "every feature family, with the statistics of the 'full' preset",
+}
+
+
+@cache
+def _preset_supported(name):
+    """Whether this LibrosaFeatures knows the preset ``features=name``."""
+    from ..features import LibrosaFeatures
+
+    try:
+        LibrosaFeatures(features=name, stats=None).fit([np.zeros(2048, dtype=np.float32)])
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _feature_set_params(name):
+    """LibrosaFeatures parameters of a feature set."""
+    if name == "gtzan" and not _preset_supported("gtzan"):
+        return {}  # before presets existed the default was exactly the GTZAN set
+    return {"features": name, "stats": None}
+
+
+def resolve_feature_sets(feature_sets, data):
+    """Feature set names to run and ``{name: reason}`` of those skipped.
+
+    ``feature_sets`` is None (every set this version and the data support),
+    a comma-separated string or a list of names from :data:`FEATURE_SETS`.
+    A set asked for by name that cannot run raises.
+    """
+    default = feature_sets is None
+    if default:
+        names = list(FEATURE_SETS)
+    elif isinstance(feature_sets, str):
+        names = [f.strip() for f in feature_sets.split(",") if f.strip()]
+    else:
+        names = list(feature_sets)
+    if not names:
+        raise SkaudioError("feature_sets is empty; pass e.g. 'gtzan' or 'gtzan,full'.")
+    chosen, skipped = [], {}
+    for name in names:
+        if name not in FEATURE_SETS:
+            raise SkaudioError(f"Unknown feature set {name!r}; choose from "
+                               f"{sorted(FEATURE_SETS)}.")
+        reason = None
+        if data.features is not None and name != "gtzan":
+            reason = "the feature table holds the GTZAN set only"
+        elif name != "gtzan" and not _preset_supported(name):
+            reason = f"this LibrosaFeatures has no features={name!r} preset"
+        if reason is None:
+            if name not in chosen:
+                chosen.append(name)
+        elif default:
+            skipped[f"{name} features"] = reason
+        else:
+            raise SkaudioError(f"Feature set {name!r} cannot run on {data.name!r}: {reason}.")
+    return chosen, skipped
 
 
 def _scaled(estimator):
@@ -55,60 +135,81 @@ def _segment_duration(data):
     return 3.0 if shortest is not None and shortest >= 6.0 else None
 
 
-def _voting(random_state, data, memory, *, soft):
+def _voting(build, *, soft):
     from sklearn.calibration import CalibratedClassifierCV
 
     from ..features import LibrosaFeatures
     from ..segments import SegmentVotingClassifier
 
+    data = build.data
     params = {k: v for k, v in data.feature_params.items() if k not in ("duration", "offset")}
+    params.update(_feature_set_params(build.feature_set))
     svc = CalibratedClassifierCV(SVC(), cv=3, ensemble=False) if soft else SVC()
-    inner = make_pipeline(LibrosaFeatures(**params, memory=memory), StandardScaler(), svc)
+    inner = make_pipeline(LibrosaFeatures(**params, memory=build.memory), StandardScaler(), svc)
     return SegmentVotingClassifier(inner, segment_duration=_segment_duration(data),
                                    sr=data.sr, voting="soft" if soft else "hard")
 
 
-def _cnn(random_state, data, memory):
+# Small on purpose: 9 candidates x 3 inner folds, a few seconds per benchmark.
+TUNED_SVC_GRID = {"svc__C": [1.0, 10.0, 100.0], "svc__gamma": ["scale", 0.01, 0.001]}
+
+
+def _tuned_svc(build):
+    """SVC whose C and gamma are chosen by grid search inside each training fold.
+
+    The inner 3-fold CV sees only the outer training fold (nested CV), and is
+    by groups whenever the outer split is, so no artist leaks into the tuning.
+    """
+    rs = build.random_state
+    inner = (StratifiedGroupKFold(3, shuffle=True, random_state=rs) if build.grouped
+             else StratifiedKFold(3, shuffle=True, random_state=rs))
+    return GridSearchCV(_scaled(SVC()), TUNED_SVC_GRID, cv=inner)
+
+
+def _cnn(build):
     from ..nets import CNNClassifier
 
     return CNNClassifier(n_blocks=3, channels=16, max_epochs=15, batch_size=16, lr=3e-3,
-                         random_state=random_state)
+                         random_state=build.random_state)
 
 
-def _wavenet(random_state, data, memory):
+def _wavenet(build):
     from ..nets import WaveNetClassifier
 
     return WaveNetClassifier(n_blocks=1, n_layers=6, residual_channels=16, skip_channels=32,
                              stride=8, max_epochs=10, batch_size=16, lr=3e-3,
-                             random_state=random_state)
+                             random_state=build.random_state)
 
 
 _SPECS = [
     ModelSpec("dummy", "most frequent class (chance baseline)", "features",
-              lambda rs, d, m: DummyClassifier(strategy="most_frequent")),
+              lambda b: DummyClassifier(strategy="most_frequent"), per_feature_set=False),
     ModelSpec("logreg", "StandardScaler + LogisticRegression", "features",
-              lambda rs, d, m: _scaled(LogisticRegression(max_iter=2000))),
+              lambda b: _scaled(LogisticRegression(max_iter=2000))),
     ModelSpec("svm", "StandardScaler + SVC (RBF, C=1)", "features",
-              lambda rs, d, m: _scaled(SVC())),
+              lambda b: _scaled(SVC())),
+    ModelSpec("svm_tuned", "StandardScaler + SVC (RBF), C x gamma (3 x 3 grid) tuned by "
+              "inner 3-fold CV on each training fold", "features", _tuned_svc, fit_groups=True),
     ModelSpec("lda", "LinearDiscriminantAnalysis (shrinkage)", "features",
-              lambda rs, d, m: LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")),
+              lambda b: LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")),
     ModelSpec("qda", "StandardScaler + QuadraticDiscriminantAnalysis (shrinkage)", "features",
-              lambda rs, d, m: _scaled(QuadraticDiscriminantAnalysis(solver="eigen",
-                                                                     shrinkage="auto"))),
+              lambda b: _scaled(QuadraticDiscriminantAnalysis(solver="eigen",
+                                                              shrinkage="auto"))),
     ModelSpec("rf", "RandomForest (300 trees)", "features",
-              lambda rs, d, m: RandomForestClassifier(300, random_state=rs)),
+              lambda b: RandomForestClassifier(300, random_state=b.random_state)),
     ModelSpec("knn", "StandardScaler + 5-nearest neighbours", "features",
-              lambda rs, d, m: _scaled(KNeighborsClassifier(5))),
+              lambda b: _scaled(KNeighborsClassifier(5))),
     ModelSpec("mlp", "StandardScaler + MLP (128 ReLU units, L2 0.01)", "features",
-              lambda rs, d, m: _scaled(MLPClassifier((128,), alpha=1e-2, max_iter=200,
-                                                     random_state=rs))),
+              lambda b: _scaled(MLPClassifier((128,), alpha=1e-2, max_iter=200,
+                                              random_state=b.random_state))),
     ModelSpec("svm_vote", "SegmentVoting(3-s segments: features + SVC), soft vote", "audio",
-              lambda rs, d, m: _voting(rs, d, m, soft=True), group="voting"),
+              lambda b: _voting(b, soft=True), group="voting"),
     ModelSpec("svm_vote_hard", "SegmentVoting(3-s segments: features + SVC), hard vote",
-              "audio", lambda rs, d, m: _voting(rs, d, m, soft=False), group="voting_extra"),
-    ModelSpec("cnn", "CNN (3 conv blocks) on log-mel spectrograms", "mel", _cnn, group="nets"),
+              "audio", lambda b: _voting(b, soft=False), group="voting_extra"),
+    ModelSpec("cnn", "CNN (3 conv blocks) on log-mel spectrograms", "mel", _cnn, group="nets",
+              per_feature_set=False),
     ModelSpec("wavenet", "WaveNet (6 dilated layers) on 8 kHz waveforms", "waveform", _wavenet,
-              group="nets"),
+              group="nets", per_feature_set=False),
 ]
 MODELS = {spec.name: spec for spec in _SPECS}
 _PRESETS = {
@@ -132,7 +233,7 @@ def list_models():
     --------
     >>> from skaudio.benchmark import list_models
     >>> list_models()["name"].tolist()[:4]
-    ['dummy', 'logreg', 'svm', 'lda']
+    ['dummy', 'logreg', 'svm', 'svm_tuned']
     """
     rows = [
         {"name": s.name, "description": s.description, "input": s.input,
@@ -203,13 +304,14 @@ def _clip_seconds(data):
     return float(min(np.percentile(finite, 90), 30.0)) if finite.size else 30.0
 
 
-def frontend(kind, data, *, memory=None, n_jobs=None, verbose=0):
+def frontend(kind, data, *, feature_set="gtzan", memory=None, n_jobs=None, verbose=0):
     """The unsupervised per-clip transformer behind an input kind (None for audio)."""
     common = dict(memory=memory, n_jobs=n_jobs, verbose=verbose)
     if kind == "features":
         from ..features import LibrosaFeatures
 
-        return LibrosaFeatures(**data.feature_params, **common)
+        params = {**data.feature_params, **_feature_set_params(feature_set)}
+        return LibrosaFeatures(**params, **common)
     if kind == "mel":
         from ..spectrogram import MelSpectrogram
 

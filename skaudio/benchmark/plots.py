@@ -10,6 +10,7 @@ they need no display and never change the global backend: save them with
 import numpy as np
 
 from ..exceptions import SkaudioError
+from .report import run_label
 
 __all__ = ["plot_confusion_matrix", "plot_results"]
 
@@ -86,7 +87,8 @@ def plot_results(results, *, metric="accuracy", ax=None):
     ----------
     results : DataFrame
         The output of :func:`skaudio.benchmark.run_benchmark` (columns
-        ``model``, ``<metric>_mean``, ``<metric>_std``).
+        ``model``, ``<metric>_mean``, optionally ``<metric>_std`` and
+        ``features``: bars are labelled ``"svm [full]"``).
     metric : {"accuracy", "f1_macro"}, default="accuracy"
         Which score to plot.
     ax : matplotlib Axes or None, default=None
@@ -117,7 +119,8 @@ def plot_results(results, *, metric="accuracy", ax=None):
     ax.barh(y, means, xerr=stds, color="tab:blue", alpha=0.8, capsize=3)
     for yi, m, s in zip(y, means, stds, strict=True):
         ax.text(m + s + 1, yi, f"{m:.1f}", va="center", fontsize=8)
-    ax.set_yticks(y, results["model"].tolist())
+    features = results["features"] if "features" in results else ["-"] * len(results)
+    ax.set_yticks(y, [run_label(m, f) for m, f in zip(results["model"], features, strict=True)])
     ax.set_xlim(0, 105)
     ax.set_xlabel(f"{metric.replace('_', '-')} (%), mean ± std over folds")
     split, data = results.attrs.get("split"), results.attrs.get("data")

@@ -3,7 +3,12 @@
 import importlib.util
 import re
 
-__all__ = ["write_report", "to_markdown"]
+__all__ = ["write_report", "to_markdown", "run_label"]
+
+
+def run_label(model, features="-"):
+    """A run's name in plots and confusion keys: ``"svm [full]"``, or ``"dummy"``."""
+    return model if features in ("-", "", None) else f"{model} [{features}]"
 
 
 def _pm(mean, std, n_folds, scale=100.0, digits=1):
@@ -25,14 +30,18 @@ def to_markdown(results):
         "times are wall-clock on a shared machine (noisy).",
         "- Features / tensors are computed once per clip before splitting (per-clip and "
         "unsupervised, so no leakage); *input ms/clip* is that one-off cost.",
+        "- *features*: the LibrosaFeatures preset (gtzan: the 57 GTZAN columns; full: every "
+        "feature family); models tuned by grid search choose their parameters inside each "
+        "training fold (nested CV).",
         "",
-        "| model | accuracy (%) | macro-F1 (%) | fit (s) | predict (ms/clip) "
+        "| model | features | accuracy (%) | macro-F1 (%) | fit (s) | predict (ms/clip) "
         "| input (ms/clip) | description |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in results.itertuples():
         lines.append(
-            f"| {r.model} | {_pm(r.accuracy_mean, r.accuracy_std, r.n_folds)} "
+            f"| {r.model} | {getattr(r, 'features', '-')} "
+            f"| {_pm(r.accuracy_mean, r.accuracy_std, r.n_folds)} "
             f"| {_pm(r.f1_macro_mean, r.f1_macro_std, r.n_folds)} | {r.fit_time_s:.2f} "
             f"| {r.predict_ms_per_clip:.2f} | {r.input_ms_per_clip:.1f} | {r.description} |"
         )
@@ -43,7 +52,7 @@ def to_markdown(results):
 
 
 def _slug(name):
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
 
 
 def write_report(results, out):

@@ -33,8 +33,8 @@ from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
 from .data import load_benchmark_data, make_splitter
-from .models import frontend, pipeline, resolve_models
-from .report import write_report
+from .models import Build, frontend, pipeline, resolve_feature_sets, resolve_models
+from .report import run_label, write_report
 
 __all__ = ["run_benchmark", "train_model"]
 
@@ -55,8 +55,8 @@ def _take(X, index):
 
 
 def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, features=None,
-                  label_regex=None, group_regex=None, memory=None, random_state=0,
-                  n_jobs=None, verbose=1):
+                  feature_sets=None, label_regex=None, group_regex=None, memory=None,
+                  random_state=0, n_jobs=None, verbose=1):
     """Evaluate models on one dataset with one split protocol.
 
     Parameters
@@ -83,11 +83,18 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
         on a feature table) are skipped and listed in the report.
     out : str, path-like or None, default=None
         Folder to write ``results.csv``, ``folds.csv``, ``results.md``,
-        ``confusion_<model>.png`` and ``summary.png`` (the plots need
-        matplotlib). None writes nothing.
+        ``confusion_<model>_<feature set>.png`` and ``summary.png`` (the
+        plots need matplotlib). None writes nothing.
     features : dict or None, default=None
         :class:`~skaudio.LibrosaFeatures` parameters overriding the
-        dataset's defaults (e.g. ``{"n_mfcc": 13}``).
+        dataset's defaults (e.g. ``{"n_mfcc": 13}``), for every feature set.
+    feature_sets : str, list of str or None, default=None
+        The LibrosaFeatures presets that the feature models (and segment
+        voting) run on, each model once per set: ``"gtzan"`` (the 57 GTZAN
+        columns), ``"full"`` (every feature family), or both as
+        ``"gtzan,full"``. Each set's features are computed once per clip.
+        None runs every set that the data allow (a feature table holds
+        ``"gtzan"`` only).
     label_regex, group_regex : str or None, default=None
         For ``folder:`` data: regular expressions with a named group
         ``label`` / ``group``, searched in each file name.
@@ -104,22 +111,24 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
     Returns
     -------
     results : DataFrame
-        One row per model: ``model``, ``description``, ``input``,
-        ``accuracy_mean``, ``accuracy_std``, ``f1_macro_mean``,
+        One row per model and feature set: ``model``, ``features`` (the
+        feature set, ``"-"`` for models that ignore it), ``description``,
+        ``input``, ``accuracy_mean``, ``accuracy_std``, ``f1_macro_mean``,
         ``f1_macro_std`` (over folds), ``fit_time_s`` (mean per fold),
         ``predict_ms_per_clip``, ``input_ms_per_clip`` (the one-off
         per-clip cost of the model's precomputed input) and ``n_folds``.
-        ``results.attrs`` holds ``classes``, ``confusion`` (per model, summed
-        over folds), ``folds`` (per-fold DataFrame), ``skipped``, ``data``
-        and ``split`` descriptions.
+        ``results.attrs`` holds ``classes``, ``confusion`` (per model and
+        feature set, e.g. ``"svm [gtzan]"``, summed over folds), ``folds``
+        (per-fold DataFrame), ``skipped``, ``feature_sets``, ``data`` and
+        ``split`` descriptions.
 
     Examples
     --------
     >>> from skaudio.benchmark import run_benchmark
     >>> results = run_benchmark("builtin:n_per_class=6,duration=1,n_classes=2", "cv:2",
-    ...                         models="dummy,svm", verbose=0)
-    >>> results["model"].tolist()
-    ['dummy', 'svm']
+    ...                         models="dummy,svm", feature_sets="gtzan", verbose=0)
+    >>> results[["model", "features"]].values.tolist()
+    [['dummy', '-'], ['svm', 'gtzan']]
     >>> float(results.loc[0, "accuracy_mean"])
     0.5
     """
@@ -127,36 +136,55 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
                                 group_regex=group_regex, random_state=random_state)
     mask, cv, split_desc = make_splitter(split, bench, random_state=random_state)
     specs, skipped = resolve_models(models, bench)
+    sets, skipped_sets = resolve_feature_sets(feature_sets, bench)
     index = np.flatnonzero(mask)
     y = bench.y[index]
     groups = None if bench.groups is None else bench.groups[index]
-    uses_groups = isinstance(cv, StratifiedGroupKFold | LeaveOneGroupOut)
-    folds = list(cv.split(np.zeros((len(y), 1)), y, groups if uses_groups else None))
+    grouped = isinstance(cv, StratifiedGroupKFold | LeaveOneGroupOut)
+    folds = list(cv.split(np.zeros((len(y), 1)), y, groups if grouped else None))
     classes = np.unique(y)
+    # (model, feature set) pairs; a model that ignores features reads the first set
+    runs = [(spec, fs if spec.per_feature_set else "-")
+            for spec in specs for fs in (sets if spec.per_feature_set else sets[:1])]
     with _cache_location(memory) as cache:
         inputs, input_ms = {}, {}
-        for kind in dict.fromkeys(spec.input for spec in specs):
+        for spec, fs in runs:
+            key = _input_key(spec, fs, sets)
+            if key in inputs:
+                continue
+            kind, feature_set = key
             start = time.perf_counter()
             if kind == "features" and bench.features is not None:
-                inputs[kind] = bench.features[index]
+                inputs[key] = bench.features[index]
             elif kind == "audio":
-                inputs[kind] = _take(bench.X, index)
+                inputs[key] = _take(bench.X, index)
             else:
-                front = frontend(kind, bench, memory=cache, n_jobs=n_jobs, verbose=verbose)
-                inputs[kind] = front.fit_transform(_take(bench.X, index))
+                front = frontend(kind, bench, feature_set=feature_set or "gtzan", memory=cache,
+                                 n_jobs=n_jobs, verbose=verbose)
+                inputs[key] = front.fit_transform(_take(bench.X, index))
             elapsed = 0.0 if kind == "audio" or bench.X is None else time.perf_counter() - start
-            input_ms[kind] = 1000 * elapsed / len(y)
-        fold_rows, confusion = _evaluate(specs, folds, inputs, y, classes, groups, bench,
-                                         cache, random_state=random_state, verbose=verbose)
-    results = _summarize(specs, pd.DataFrame(fold_rows), input_ms)
+            input_ms[key] = 1000 * elapsed / len(y)
+        context = dict(random_state=random_state, data=bench, memory=cache,
+                       grouped=grouped and groups is not None)
+        fold_rows, confusion = _evaluate(runs, sets, folds, inputs, y, classes, groups,
+                                         context, verbose=verbose)
+    results = _summarize(runs, sets, pd.DataFrame(fold_rows), input_ms)
     results.attrs.update(
-        classes=[str(c) for c in classes], confusion=confusion, skipped=skipped,
+        classes=[str(c) for c in classes], confusion=confusion,
+        skipped={**skipped, **skipped_sets}, feature_sets=sets,
         folds=pd.DataFrame(fold_rows), data=f"{bench.name}: {bench.description}",
         split=f"{split}: {split_desc}", n_clips=int(len(y)),
     )
     if out is not None:
         write_report(results, Path(out))
     return results
+
+
+def _input_key(spec, fs, sets):
+    """Which precomputed input a run reads: (kind, feature set or None)."""
+    if spec.input == "features":
+        return "features", sets[0] if fs == "-" else fs
+    return spec.input, None
 
 
 def _describe_groups(groups, index, limit=6):
@@ -167,24 +195,26 @@ def _describe_groups(groups, index, limit=6):
     return " ".join(names[:limit]) + (f" +{len(names) - limit}" if len(names) > limit else "")
 
 
-def _evaluate(specs, folds, inputs, y, classes, groups, bench, cache, *, random_state,
-              verbose):
-    """Fit and score every model on every fold; per-fold rows and summed confusions."""
+def _evaluate(runs, sets, folds, inputs, y, classes, groups, context, *, verbose):
+    """Fit and score every run on every fold; per-fold rows and summed confusions."""
     bar = None
     if verbose:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(specs) * len(folds), desc="models x folds", unit="fit")
+        bar = tqdm(total=len(runs) * len(folds), desc="models x folds", unit="fit")
     rows, confusion = [], {}
     try:
-        for spec in specs:
-            template = spec.make(random_state, bench, cache)
-            X = inputs[spec.input]
+        for spec, fs in runs:
+            label = run_label(spec.name, fs)
+            template = spec.make(Build(**context, feature_set=sets[0] if fs == "-" else fs))
+            X = inputs[_input_key(spec, fs, sets)]
             cm = np.zeros((len(classes), len(classes)), dtype=int)
             for i, (train, test) in enumerate(folds):
                 if bar is not None:
-                    bar.set_postfix_str(spec.name)
+                    bar.set_postfix_str(label)
                 model = clone(template)
+                fit_params = ({"groups": groups[train]}
+                              if spec.fit_groups and context["grouped"] else {})
                 # Small dense problems: BLAS threads only add contention (an MLP fold
                 # ran 50x slower on 2 busy cores); nets keep torch's own threading.
                 limit = 1 if spec.group == "classical" else None
@@ -192,15 +222,15 @@ def _evaluate(specs, folds, inputs, y, classes, groups, bench, cache, *, random_
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     warnings.filterwarnings("ignore", message="Variables are collinear")
                     start = time.perf_counter()
-                    model.fit(_take(X, train), y[train])
+                    model.fit(_take(X, train), y[train], **fit_params)
                     fit_time = time.perf_counter() - start
                     start = time.perf_counter()
                     pred = np.asarray(model.predict(_take(X, test)))
                     predict_time = time.perf_counter() - start
                 cm += confusion_matrix(y[test], pred, labels=classes)
                 rows.append({
-                    "model": spec.name, "fold": i, "n_train": len(train), "n_test": len(test),
-                    "test_groups": _describe_groups(groups, test),
+                    "model": spec.name, "features": fs, "fold": i, "n_train": len(train),
+                    "n_test": len(test), "test_groups": _describe_groups(groups, test),
                     "accuracy": accuracy_score(y[test], pred),
                     "f1_macro": f1_score(y[test], pred, labels=classes, average="macro",
                                          zero_division=0),
@@ -208,30 +238,32 @@ def _evaluate(specs, folds, inputs, y, classes, groups, bench, cache, *, random_
                 })
                 if bar is not None:
                     bar.update()
-            confusion[spec.name] = cm.tolist()
+            confusion[label] = cm.tolist()
     finally:
         if bar is not None:
             bar.close()
     return rows, confusion
 
 
-def _summarize(specs, folds, input_ms):
+def _summarize(runs, sets, folds, input_ms):
     rows = []
-    for spec in specs:
-        f = folds[folds["model"] == spec.name]
+    for spec, fs in runs:
+        f = folds[(folds["model"] == spec.name) & (folds["features"] == fs)]
         rows.append({
-            "model": spec.name, "description": spec.description, "input": spec.input,
+            "model": spec.name, "features": fs, "description": spec.description,
+            "input": spec.input,
             "accuracy_mean": f["accuracy"].mean(), "accuracy_std": f["accuracy"].std(ddof=0),
             "f1_macro_mean": f["f1_macro"].mean(), "f1_macro_std": f["f1_macro"].std(ddof=0),
             "fit_time_s": f["fit_time_s"].mean(),
             "predict_ms_per_clip": f["predict_ms_per_clip"].mean(),
-            "input_ms_per_clip": input_ms[spec.input], "n_folds": len(f),
+            "input_ms_per_clip": input_ms[_input_key(spec, fs, sets)], "n_folds": len(f),
         })
     return pd.DataFrame(rows)
 
 
-def train_model(data="builtin", model="svm", *, features=None, label_regex=None,
-                group_regex=None, memory=None, random_state=0, n_jobs=None, verbose=0):
+def train_model(data="builtin", model="svm", *, features=None, feature_set="gtzan",
+                label_regex=None, group_regex=None, memory=None, random_state=0, n_jobs=None,
+                verbose=0):
     """Fit one benchmark model on a whole dataset, as an estimator taking audio.
 
     The result is a :class:`~sklearn.pipeline.Pipeline` (front end such as
@@ -249,6 +281,9 @@ def train_model(data="builtin", model="svm", *, features=None, label_regex=None,
         As in :func:`run_benchmark`.
     model : str, default="svm"
         A model name from :func:`list_models`.
+    feature_set : {"gtzan", "full"}, default="gtzan"
+        The LibrosaFeatures preset of a feature model (or of segment voting);
+        a feature table holds ``"gtzan"`` only.
     features, label_regex, group_regex, memory, random_state, n_jobs, verbose
         As in :func:`run_benchmark`.
 
@@ -272,7 +307,8 @@ def train_model(data="builtin", model="svm", *, features=None, label_regex=None,
     if len(specs) != 1:
         raise ValueError(f"train_model fits one model; got {model!r}.")
     spec = specs[0]
-    head = spec.make(random_state, bench, memory)
+    (feature_set,), _ = resolve_feature_sets([feature_set], bench)
+    head = spec.make(Build(random_state, bench, memory, feature_set=feature_set))
     if not hasattr(head, "predict_proba"):
         from sklearn.calibration import CalibratedClassifierCV
 
@@ -283,7 +319,7 @@ def train_model(data="builtin", model="svm", *, features=None, label_regex=None,
             return head.fit(bench.X, bench.y)
         # The saved front end keeps its defaults (no n_jobs, silent); the one that
         # computes the training inputs is a configured copy of it.
-        front = frontend(spec.input, bench, memory=memory)
+        front = frontend(spec.input, bench, feature_set=feature_set, memory=memory)
         if spec.input == "features" and bench.features is not None:
             # a feature table: fit the head on its rows; the front end learns nothing
             # and is fitted on a silent clip only to be ready for new audio
