@@ -10,28 +10,71 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import AudioTransformerMixin
 from ._clips import check_amplitude
-from .functional.spectral import FEATURES, frame_features
-from .functional.stats import STATS, summarize
+from .functional.families import FAMILIES, FEATURES, frame_features, row_labels
+from .functional.stats import STATS, summarize_rows
+from .functional.texture import texture_windows, window_length
 
-__all__ = ["LibrosaFeatures"]
+__all__ = ["PRESETS", "LibrosaFeatures"]
 
-_SINGLE_VALUE = {"tempo"}
+_RICH = ("mean", "std", "min", "max", "median", "q25", "q75", "skew", "kurtosis")
+
+PRESETS = {
+    "gtzan": tuple((name, ("mean", "var")) for name in FEATURES),
+    "full": (
+        *((name, _RICH) for name in (
+            "chroma_stft", "rms", "rms_db", "spectral_centroid", "spectral_bandwidth",
+            "rolloff", "zero_crossing_rate", "spectral_flatness", "onset_strength")),
+        ("harmony", ("mean", "var")),
+        ("perceptr", ("mean", "var")),
+        ("tempo", ()),
+        ("rhythm", ()),
+        ("mfcc", _RICH),
+        ("mfcc_delta", ("mean", "std")),
+        ("mfcc_delta2", ("mean", "std")),
+        ("spectral_contrast", _RICH),
+        ("chroma", ("mean", "std")),
+        ("tonnetz", ("mean", "std")),
+    ),
+}
+"""Named feature sets: each a sequence of (family, statistics) pairs.
+
+``"gtzan"`` is the GTZAN table's 57 columns (mean and variance of each
+family, the tempo, 20 MFCCs). ``"full"`` is every family that measurably
+helps classification, each with the statistics that serve it best: nine
+statistics of the frame-wise features and MFCCs, mean and standard deviation
+of the MFCC derivatives, per-class chroma and tonnetz, mean and variance of
+the harmonic/percussive waveforms, and the rhythm descriptors.
+"""
 
 
-def _extract(y, *, sr, features, stats, n_fft, hop_length, n_mfcc, n_chroma, n_mels):
-    """The feature vector of one clip (module level, so workers can pickle it)."""
+def _extract(y, *, sr, plan, n_fft, hop_length, n_mfcc, n_chroma, n_mels, texture):
+    """The feature vector of one clip (module level, so workers can pickle it).
+
+    ``plan`` is a sequence of (family, stats) pairs; ``texture`` None or
+    (window seconds, hop seconds).
+    """
     check_amplitude(y)
-    frames = frame_features(y, sr=sr, features=features, n_fft=n_fft, hop_length=hop_length,
-                            n_mfcc=n_mfcc, n_chroma=n_chroma, n_mels=n_mels)
+    frames = frame_features(y, sr=sr, features=[name for name, _ in plan], n_fft=n_fft,
+                            hop_length=hop_length, n_mfcc=n_mfcc, n_chroma=n_chroma,
+                            n_mels=n_mels)
     parts = []
-    for name in features:
-        if name in _SINGLE_VALUE:
-            parts.append(np.asarray(frames[name], dtype=np.float64).ravel())
-        elif name == "mfcc":
-            parts.extend(summarize(row, stats) for row in frames[name])
-        else:
-            parts.append(summarize(frames[name], stats))
-    return np.concatenate(parts)
+    for name, stats in plan:
+        kind, values = FAMILIES[name].kind, frames[name]
+        if kind == "values":
+            parts.append(np.asarray(values, dtype=np.float64).ravel())
+            continue
+        pooled = kind != "rows"
+        rows = np.atleast_2d(values) if not pooled else np.reshape(values, (-1, values.shape[-1]))
+        if texture is None:
+            rows = rows.reshape(1, -1) if pooled else rows
+            parts.append(summarize_rows(rows, stats).ravel())
+            continue
+        rate = sr if kind == "waveform" else sr / hop_length
+        windows = texture_windows(rows, length=window_length(texture[0], rate=rate),
+                                  hop=window_length(texture[1], rate=rate), pooled=pooled)
+        # (n_rows, 2, n_windows) or pooled (2, n_windows): each summary row, then its stats
+        parts.append(summarize_rows(windows.reshape(-1, windows.shape[-1]), stats).ravel())
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
@@ -60,18 +103,41 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         Number of chroma bins.
     n_mels : int, default=128
         Mel bands behind the MFCCs and the onset envelope of the tempo.
-    features : list of str or None, default=None
-        A subset of ``chroma_stft, rms, spectral_centroid,
-        spectral_bandwidth, rolloff, zero_crossing_rate, harmony, perceptr,
-        tempo, mfcc``; None takes them all. Output columns follow the order
-        given. ``harmony``/``perceptr`` summarize the harmonic/percussive
-        *waveforms* of HPSS; ``tempo`` is one column in BPM (0 for a clip
-        without onsets); ``mfcc`` gives statistics per coefficient; the
-        others summarize all their values over frames (and chroma bins).
-    stats : list of str, default=("mean", "var")
+    features : {"gtzan", "full"}, list of str or None, default=None
+        A preset name (see :data:`skaudio.features.PRESETS`) or a list of
+        feature families from :data:`skaudio.functional.FAMILIES`; None is
+        ``"gtzan"``. ``"gtzan"``: the GTZAN table's 57 columns.
+        ``"full"``: every family, each with the statistics that serve
+        accuracy best (about 560 columns with the default ``n_mfcc``).
+        Families: ``chroma_stft, rms, spectral_centroid, spectral_bandwidth,
+        rolloff, zero_crossing_rate, harmony, perceptr, tempo, mfcc`` (the
+        GTZAN set), ``mfcc_delta, mfcc_delta2, spectral_contrast,
+        spectral_flatness, onset_strength, rms_db, chroma, tonnetz, log_mel,
+        rhythm``. Output columns follow the order given. ``harmony`` /
+        ``perceptr`` summarize the harmonic/percussive *waveforms* of HPSS;
+        ``tempo`` (BPM, 0 without onsets) and ``rhythm``
+        (``pulse_clarity, tempo_confidence, onset_rate``) are values per
+        clip; ``mfcc``, ``mfcc_delta``, ``mfcc_delta2``, ``chroma``,
+        ``spectral_contrast``, ``tonnetz`` and ``log_mel`` give statistics
+        per row (coefficient, pitch class, band); the others summarize all
+        their values over frames (``chroma_stft``: and pitch classes).
+    stats : list of str or None, default=None
         Statistics over frames, from ``mean, var, std, min, max, median,
         q25, q75, iqr, skew, kurtosis`` (variance with ddof=0, as GTZAN;
-        skew and excess kurtosis are 0 for a constant feature).
+        skew and excess kurtosis are 0 for a constant feature), applied to
+        every family. None: the preset's own statistics per family, or
+        ``("mean", "var")`` for a list of families.
+    texture_window : float or None, default=None
+        Texture windows, in seconds (Tzanetakis & Cook, 2002): each frame
+        feature is first summarized by its mean and variance inside
+        windows of this length, then ``stats`` are taken over the windows'
+        means and over their variances (columns ``{feature}_win_mean_{stat}``
+        and ``{feature}_win_var_{stat}``). None summarizes the frames of the
+        whole clip directly. A clip shorter than one window forms a single
+        window (so the statistics over windows describe one value each).
+    texture_hop : float or None, default=None
+        Seconds between the starts of consecutive texture windows; None is
+        half a window.
     offset : float, default=0.0
         Analyse each clip from this many seconds on.
     duration : float or None, default=None
@@ -143,8 +209,10 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         "n_mfcc": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_chroma": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_mels": [Interval(numbers.Integral, 1, None, closed="left")],
-        "features": [list, tuple, None],
-        "stats": [list, tuple],
+        "features": [StrOptions(set(PRESETS)), list, tuple, None],
+        "stats": [list, tuple, None],
+        "texture_window": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "texture_hop": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "offset": [Interval(numbers.Real, 0, None, closed="left")],
         "duration": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "n_jobs": [numbers.Integral, None],
@@ -154,8 +222,9 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
     }
 
     def __init__(self, *, sr=22050, n_fft=2048, hop_length=512, n_mfcc=20, n_chroma=12,
-                 n_mels=128, features=None, stats=("mean", "var"), offset=0.0, duration=None,
-                 n_jobs=None, memory=None, on_error="raise", verbose=0):
+                 n_mels=128, features=None, stats=None, texture_window=None, texture_hop=None,
+                 offset=0.0, duration=None, n_jobs=None, memory=None, on_error="raise",
+                 verbose=0):
         self.sr = sr
         self.n_fft = n_fft
         self.hop_length = hop_length
@@ -164,6 +233,8 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         self.n_mels = n_mels
         self.features = features
         self.stats = stats
+        self.texture_window = texture_window
+        self.texture_hop = texture_hop
         self.offset = offset
         self.duration = duration
         self.n_jobs = n_jobs
@@ -186,7 +257,7 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         -------
         self : LibrosaFeatures
         """
-        self._features_stats()  # validates names
+        self._plan()  # validates names
         self._fit_input(X)
         return self
 
@@ -205,10 +276,9 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_features_in_")
         clips = self._transform_input(X)
-        features, stats = self._features_stats()
-        params = dict(features=features, stats=stats, n_fft=self.n_fft,
-                      hop_length=self.hop_length, n_mfcc=self.n_mfcc,
-                      n_chroma=self.n_chroma, n_mels=self.n_mels)
+        params = dict(plan=self._plan(), n_fft=self.n_fft, hop_length=self.hop_length,
+                      n_mfcc=self.n_mfcc, n_chroma=self.n_chroma, n_mels=self.n_mels,
+                      texture=self._texture())
         out = self._map_clips(_extract, clips, params,
                               out_shape=(len(self.get_feature_names_out()),))
         return out.astype(np.float64, copy=False)
@@ -225,30 +295,54 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str objects
         """
-        features, stats = self._features_stats()
         names = []
-        for name in features:
-            if name in _SINGLE_VALUE:
-                names.append(name)
-            elif name == "mfcc":
-                names.extend(f"mfcc{k}_{s}" for k in range(1, self.n_mfcc + 1) for s in stats)
-            else:
-                names.extend(f"{name}_{s}" for s in stats)
+        windowed = ("win_mean", "win_var") if self.texture_window is not None else None
+        for name, stats in self._plan():
+            kind = FAMILIES[name].kind
+            labels = row_labels(name, n_mfcc=self.n_mfcc, n_chroma=self.n_chroma,
+                                n_mels=self.n_mels) or [name]
+            if kind == "values":
+                names.extend(labels)
+                continue
+            summaries = [f"{label}_{w}" for label in labels for w in windowed] if windowed \
+                else labels
+            names.extend(f"{summary}_{stat}" for summary in summaries for stat in stats)
         return np.asarray(names, dtype=object)
 
-    def _features_stats(self):
-        features = list(FEATURES if self.features is None else self.features)
-        unknown = [f for f in features if f not in FEATURES]
+    def _plan(self):
+        """The (family, statistics) pairs to compute, validated."""
+        if self.features is None or isinstance(self.features, str):
+            preset = PRESETS["gtzan" if self.features is None else self.features]
+            features = [name for name, _ in preset]
+            own_stats = dict(preset)
+        else:
+            features = list(self.features)
+            own_stats = {}
+        unknown = [f for f in features if f not in FAMILIES]
         if unknown or not features or len(set(features)) != len(features):
             raise ValueError(
-                f"features must be a non-empty list of distinct names from {list(FEATURES)}; "
-                f"got {self.features!r}" + (f" (unknown: {unknown})" if unknown else "") + "."
+                f"features must be a preset name from {sorted(PRESETS)} or a non-empty list of "
+                f"distinct names from {list(FAMILIES)}; got {self.features!r}"
+                + (f" (unknown: {unknown})" if unknown else "") + "."
             )
-        stats = list(self.stats)
-        bad = [s for s in stats if s not in STATS]
-        if bad or not stats or len(set(stats)) != len(stats):
-            raise ValueError(
-                f"stats must be a non-empty list of distinct names from {list(STATS)}; "
-                f"got {self.stats!r}" + (f" (unknown: {bad})" if bad else "") + "."
-            )
-        return features, stats
+        if self.stats is not None:
+            stats = list(self.stats)
+            bad = [s for s in stats if s not in STATS]
+            if bad or not stats or len(set(stats)) != len(stats):
+                raise ValueError(
+                    f"stats must be None or a non-empty list of distinct names from "
+                    f"{list(STATS)}; got {self.stats!r}"
+                    + (f" (unknown: {bad})" if bad else "") + "."
+                )
+        default = ("mean", "var")
+        return tuple(
+            (name, () if FAMILIES[name].kind == "values"
+             else tuple(self.stats) if self.stats is not None
+             else own_stats.get(name, default))
+            for name in features)
+
+    def _texture(self):
+        if self.texture_window is None:
+            return None
+        hop = self.texture_window / 2 if self.texture_hop is None else self.texture_hop
+        return (float(self.texture_window), float(hop))

@@ -4,8 +4,41 @@ No estimators here; the transformers of :mod:`skaudio` hold parameters and
 validation and call these functions clip by clip.
 """
 
-from .decompose import hpss, hpss_waveforms
-from .spectral import FEATURES, frame_features
-from .stats import STATS, summarize
+from .decompose import hpss, hpss_waveforms, istft
+from .families import FAMILIES, FEATURES, Family, frame_features, row_labels
+from .rhythm import RHYTHM_DESCRIPTORS, onset_envelope, rhythm_descriptors, tempo, tempogram
+from .spectral import (
+    spectral_centroid_bandwidth,
+    spectral_contrast,
+    spectral_flatness,
+    spectral_rolloff,
+    zero_crossing_rate,
+)
+from .stats import STATS, summarize, summarize_rows
+from .texture import texture_windows, window_length
 
-__all__ = ["FEATURES", "STATS", "frame_features", "hpss", "hpss_waveforms", "summarize"]
+__all__ = [
+    "FAMILIES",
+    "FEATURES",
+    "Family",
+    "RHYTHM_DESCRIPTORS",
+    "STATS",
+    "frame_features",
+    "hpss",
+    "hpss_waveforms",
+    "istft",
+    "onset_envelope",
+    "rhythm_descriptors",
+    "row_labels",
+    "spectral_centroid_bandwidth",
+    "spectral_contrast",
+    "spectral_flatness",
+    "spectral_rolloff",
+    "summarize",
+    "summarize_rows",
+    "tempo",
+    "tempogram",
+    "texture_windows",
+    "window_length",
+    "zero_crossing_rate",
+]

@@ -1,144 +1,77 @@
-"""Frame-wise audio features of one clip, all from one shared STFT.
+"""Spectral shape and waveform features of one clip, from a shared magnitude spectrogram.
 
-:func:`frame_features` computes exactly what the plain librosa calls
-compute (``librosa.feature.chroma_stft(y=y, sr=sr)``,
-``librosa.feature.mfcc(y=y, sr=sr)``, ``librosa.effects.hpss(y)``,
-``librosa.beat.beat_track(y=y, sr=sr)[0]``, ...), but each of those calls
-computes its own STFT (seven of them for the GTZAN set) while here one STFT,
-one power spectrogram and one mel spectrogram serve them all.
+Each function equals its librosa counterpart (named in its docstring) on
+the same input; they take the spectrogram rather than the audio so one STFT
+serves them all (see :func:`skaudio.functional.frame_features`).
 """
-
-import warnings
-from functools import lru_cache
 
 import librosa
 import numpy as np
 
-from .decompose import hpss_waveforms
-
-__all__ = ["FEATURES", "frame_features"]
-
-FEATURES = (
-    "chroma_stft",
-    "rms",
-    "spectral_centroid",
-    "spectral_bandwidth",
-    "rolloff",
-    "zero_crossing_rate",
-    "harmony",
-    "perceptr",
-    "tempo",
-    "mfcc",
-)
-"""The GTZAN features, in the GTZAN table's column order."""
-
-_NEEDS_STFT = {"chroma_stft", "spectral_centroid", "spectral_bandwidth", "rolloff",
-               "harmony", "perceptr", "tempo", "mfcc"}
+__all__ = ["spectral_centroid_bandwidth", "spectral_contrast", "spectral_flatness",
+           "spectral_rolloff", "zero_crossing_rate"]
 
 
-@lru_cache(maxsize=16)
-def _mel_basis(sr, n_fft, n_mels):
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)
-
-
-def frame_features(y, *, sr, features=FEATURES, n_fft=2048, hop_length=512, n_mfcc=20,
-                   n_chroma=12, n_mels=128):
-    """Compute frame-wise features of one clip from a single STFT.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,), float32
-        A finite mono waveform.
-    sr : int
-        Its sample rate.
-    features : sequence of str, default=FEATURES
-        Which of :data:`FEATURES` to compute.
-    n_fft, hop_length : int, default=2048, 512
-        Frame settings of the STFT every feature shares (also the frame of
-        RMS and zero-crossing rate, as in librosa).
-    n_mfcc, n_chroma, n_mels : int, default=20, 12, 128
-        Number of MFCCs, chroma bins and mel bands.
-
-    Returns
-    -------
-    values : dict of str to ndarray
-        ``"chroma_stft"`` (n_chroma, n_frames), ``"mfcc"``
-        (n_mfcc, n_frames), ``"harmony"``/``"perceptr"`` (n_samples,)
-        waveforms, ``"tempo"`` shape (1,) in BPM (0 when the clip has no
-        onsets, as ``librosa.beat.beat_track``), the others (n_frames,).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32)
-    >>> v = frame_features(y, sr=22050, features=["spectral_centroid", "rms"])
-    >>> round(float(np.median(v["spectral_centroid"])))
-    440
-    """
-    with warnings.catch_warnings():
-        # librosa's own remarks on short and silent clips: documented behaviour here
-        warnings.filterwarnings("ignore", message="n_fft=.* is too large", category=UserWarning)
-        warnings.filterwarnings("ignore", message="Trying to estimate tuning", category=UserWarning)
-        return _frame_features(y, sr, set(features), n_fft, hop_length, n_mfcc, n_chroma, n_mels)
-
-
-def _frame_features(y, sr, wanted, n_fft, hop_length, n_mfcc, n_chroma, n_mels):
-    out = {}
-    if "rms" in wanted:
-        out["rms"] = librosa.feature.rms(y=y, frame_length=n_fft, hop_length=hop_length)[0]
-    if "zero_crossing_rate" in wanted:
-        out["zero_crossing_rate"] = librosa.feature.zero_crossing_rate(
-            y, frame_length=n_fft, hop_length=hop_length)[0]
-    if not wanted & _NEEDS_STFT:
-        return out
-
-    D = librosa.stft(y, n_fft=n_fft, hop_length=hop_length)
-    S = np.abs(D)
-    freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
-    if wanted & {"spectral_centroid", "spectral_bandwidth"}:
-        out["spectral_centroid"], out["spectral_bandwidth"] = _centroid_bandwidth(S, freqs)
-    if "rolloff" in wanted:
-        out["rolloff"] = _rolloff(S, freqs)
-    if wanted & {"chroma_stft", "tempo", "mfcc"}:
-        power = S**2
-    if "chroma_stft" in wanted:
-        tuning = _estimate_tuning(power, sr=sr, n_fft=n_fft, bins_per_octave=n_chroma)
-        out["chroma_stft"] = librosa.feature.chroma_stft(
-            S=power, sr=sr, n_fft=n_fft, hop_length=hop_length, n_chroma=n_chroma,
-            tuning=tuning)
-    if wanted & {"tempo", "mfcc"}:
-        mel = _mel_basis(sr, n_fft, n_mels) @ power
-        log_mel = librosa.power_to_db(mel)
-    if "tempo" in wanted:
-        out["tempo"] = _tempo(log_mel, sr=sr, n_fft=n_fft, hop_length=hop_length)
-    if "mfcc" in wanted:
-        out["mfcc"] = librosa.feature.mfcc(S=log_mel, sr=sr, n_mfcc=n_mfcc)
-    if wanted & {"harmony", "perceptr"}:
-        out["harmony"], out["perceptr"] = hpss_waveforms(
-            y, D=D, n_fft=n_fft, hop_length=hop_length)
-    return out
-
-
-def _centroid_bandwidth(S, freqs):
+def spectral_centroid_bandwidth(S, *, freqs):
     """``librosa.feature.spectral_centroid`` and ``spectral_bandwidth`` (p=2) of S.
 
     Both normalize each frame to unit sum (a frame summing to less than the
     smallest float is left as it is, as ``librosa.util.normalize`` does), so
     the centroid is the frame's mean frequency and the bandwidth its
     standard deviation: two matrix products serve both.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_freqs, n_frames)
+        Magnitude spectrogram.
+    freqs : ndarray of shape (n_freqs,)
+        Centre frequency of each bin (``librosa.fft_frequencies``).
+
+    Returns
+    -------
+    centroid, bandwidth : ndarray of shape (n_frames,), float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[0.0], [1.0], [1.0]])
+    >>> spectral_centroid_bandwidth(S, freqs=np.array([0.0, 100.0, 200.0]))
+    (array([150.]), array([50.]))
     """
-    total = S.sum(axis=0, dtype=np.float64)
+    S64 = S.astype(np.float64)
+    m0 = S64.sum(axis=0)
+    total = m0.copy()
     total[total < np.finfo(S.dtype).tiny] = 1.0
-    m0 = S.sum(axis=0, dtype=np.float64) / total
-    m1 = (freqs @ S.astype(np.float64)) / total
-    m2 = ((freqs**2) @ S.astype(np.float64)) / total
+    m0 /= total
+    m1 = (freqs @ S64) / total
+    m2 = ((freqs**2) @ S64) / total
     centroid = m1
     variance = m2 - 2 * centroid * m1 + centroid**2 * m0
     return centroid, np.sqrt(np.maximum(variance, 0.0))
 
 
-def _rolloff(S, freqs, roll_percent=0.85):
-    """``librosa.feature.spectral_rolloff``: the first frequency holding 85 % of the energy."""
+def spectral_rolloff(S, *, freqs, roll_percent=0.85):
+    """``librosa.feature.spectral_rolloff``: the lowest frequency below which 85 % of S lies.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_freqs, n_frames)
+        Magnitude spectrogram.
+    freqs : ndarray of shape (n_freqs,)
+        Centre frequency of each bin.
+    roll_percent : float, default=0.85
+        The fraction of the frame's total.
+
+    Returns
+    -------
+    rolloff : ndarray of shape (n_frames,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spectral_rolloff(np.array([[1.0], [8.0], [1.0]]), freqs=np.array([0.0, 100.0, 200.0]))
+    array([100.])
+    """
     cumulative = np.cumsum(S, axis=0)
     reached = cumulative >= roll_percent * cumulative[-1]
     return freqs[np.argmax(reached, axis=0)]
@@ -173,11 +106,95 @@ def _estimate_tuning(S, *, sr, n_fft, bins_per_octave=12, fmin=150.0, fmax=4000.
                                 bins_per_octave=bins_per_octave)
 
 
-def _tempo(log_mel, *, sr, n_fft, hop_length):
-    """Tempo as ``librosa.beat.beat_track`` estimates it, from a log-mel spectrogram."""
-    onset_env = librosa.onset.onset_strength(
-        S=log_mel, sr=sr, n_fft=n_fft, hop_length=hop_length, aggregate=np.median)
-    if not onset_env.any():  # beat_track's answer for a clip without onsets
-        return np.zeros(1)
-    return np.atleast_1d(librosa.feature.tempo(
-        onset_envelope=onset_env, sr=sr, hop_length=hop_length)).astype(np.float64)
+def spectral_contrast(S, *, sr, n_fft=2048, n_bands=6, fmin=200.0):
+    """Spectral contrast of S in ``n_bands + 1`` octave bands, in dB.
+
+    ``librosa.feature.spectral_contrast(S=S, sr=sr, n_fft=n_fft)``: per band
+    and frame, the mean of the top 2 % of bins over the mean of the bottom
+    2 % — peaks against valleys, high for tonal sounds, low for noise.
+
+    Parameters
+    ----------
+    S : ndarray of shape (1 + n_fft // 2, n_frames)
+        Magnitude spectrogram.
+    sr : int
+        Sample rate.
+    n_fft : int, default=2048
+        FFT size behind S.
+    n_bands : int, default=6
+        Octave bands above ``fmin`` (plus one band below it).
+    fmin : float, default=200.0
+        Upper edge of the lowest band, in Hz.
+
+    Returns
+    -------
+    contrast : ndarray of shape (n_bands + 1, n_frames)
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> y = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
+    >>> spectral_contrast(np.abs(librosa.stft(y)), sr=22050).shape
+    (7, 44)
+    """
+    return librosa.feature.spectral_contrast(S=S, sr=sr, n_fft=n_fft, n_bands=n_bands,
+                                             fmin=fmin)
+
+
+def spectral_flatness(S):
+    """Spectral flatness of the power spectrum: geometric over arithmetic mean, per frame.
+
+    ``librosa.feature.spectral_flatness(S=S)``: 1 for white noise, near 0
+    for a pure tone.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_freqs, n_frames)
+        Magnitude spectrogram.
+
+    Returns
+    -------
+    flatness : ndarray of shape (n_frames,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spectral_flatness(np.ones((8, 2)))
+    array([1., 1.])
+    """
+    return librosa.feature.spectral_flatness(S=S)[0]
+
+
+def zero_crossing_rate(y, *, frame_length=2048, hop_length=512, threshold=1e-10):
+    """``librosa.feature.zero_crossing_rate(y, ...)`` (centred frames), in one pass.
+
+    librosa looks at every sample four times (once per overlapping frame);
+    here each pair of neighbouring samples is tested once and the frames
+    count their crossings from a cumulative sum. The counts are integers,
+    so the result is librosa's exactly.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Waveform.
+    frame_length, hop_length : int, default=2048, 512
+        Frame settings.
+    threshold : float, default=1e-10
+        Samples within this of zero count as zero (positive).
+
+    Returns
+    -------
+    zcr : ndarray of shape (n_frames,), float64
+        Fraction of the frame's samples at which the sign changes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> zero_crossing_rate(np.array([1.0, -1.0] * 8), frame_length=4, hop_length=4)
+    array([0.25, 0.75, 0.75, 0.75, 0.25])
+    """
+    padded = np.pad(y, frame_length // 2, mode="edge")
+    negative = np.signbit(padded) & (np.abs(padded) > threshold)
+    crossings = np.concatenate([[0], np.cumsum(negative[1:] != negative[:-1])])
+    starts = np.arange(1 + (padded.size - frame_length) // hop_length) * hop_length
+    return (crossings[starts + frame_length - 1] - crossings[starts]) / frame_length

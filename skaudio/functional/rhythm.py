@@ -1,0 +1,214 @@
+"""Rhythm of one clip from its log-mel spectrogram: onsets, tempogram, tempo, pulse.
+
+Everything starts from the onset-strength envelope of the log-mel
+spectrogram that the other features share, so no rhythm feature computes
+an STFT of its own. :func:`tempogram` is librosa's autocorrelation
+tempogram with the transforms run along contiguous memory (the same
+values, several times faster); :func:`tempo` is ``librosa.feature.tempo``
+on it, i.e. the tempo of ``librosa.beat.beat_track``.
+"""
+
+import librosa
+import numpy as np
+import scipy.fft
+
+__all__ = ["RHYTHM_DESCRIPTORS", "onset_envelope", "rhythm_descriptors", "tempo", "tempogram"]
+
+RHYTHM_DESCRIPTORS = ("pulse_clarity", "tempo_confidence", "onset_rate")
+"""The columns of :func:`rhythm_descriptors`, in order."""
+
+
+def onset_envelope(log_mel, *, sr, n_fft=2048, hop_length=512, aggregate=np.mean):
+    """Onset strength (spectral flux) of a log-mel spectrogram.
+
+    ``librosa.onset.onset_strength(S=log_mel, ...)``: with the default
+    ``aggregate=np.mean`` it equals ``librosa.onset.onset_strength(y=y,
+    sr=sr)``; with ``np.median`` it is the envelope behind the tempo of
+    ``librosa.beat.beat_track``.
+
+    Parameters
+    ----------
+    log_mel : ndarray of shape (n_mels, n_frames)
+        ``librosa.power_to_db`` of a mel power spectrogram.
+    sr : int
+        Sample rate of the audio.
+    n_fft, hop_length : int, default=2048, 512
+        Frame settings of the spectrogram.
+    aggregate : callable, default=np.mean
+        How the per-band flux is combined across bands.
+
+    Returns
+    -------
+    envelope : ndarray of shape (n_frames,)
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> y = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
+    >>> log_mel = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=22050))
+    >>> env = onset_envelope(log_mel, sr=22050)
+    >>> bool(np.allclose(env, librosa.onset.onset_strength(y=y, sr=22050)))
+    True
+    """
+    return librosa.onset.onset_strength(S=log_mel, sr=sr, n_fft=n_fft, hop_length=hop_length,
+                                        aggregate=aggregate)
+
+
+def tempogram(envelope, *, sr, hop_length=512, ac_size=8.0):
+    """Autocorrelation tempogram of an onset envelope, as ``librosa.feature.tempo`` makes it.
+
+    Equal to ``librosa.feature.tempogram(onset_envelope=envelope, sr=sr,
+    hop_length=hop_length, win_length=W)`` with ``W`` the frames in
+    ``ac_size`` seconds: each frame's centred, Hann-windowed stretch of the
+    envelope is autocorrelated and scaled to a maximum of 1. The frames are
+    laid out contiguously so each FFT runs along memory.
+
+    Parameters
+    ----------
+    envelope : ndarray of shape (n_frames,)
+        Onset strength, e.g. from :func:`onset_envelope`.
+    sr : int
+        Sample rate of the audio.
+    hop_length : int, default=512
+        Hop of the envelope, in samples.
+    ac_size : float, default=8.0
+        Autocorrelation window, in seconds.
+
+    Returns
+    -------
+    tempogram : ndarray of shape (win_length, n_frames)
+        Row ``k`` is lag ``k`` frames.
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> env = np.random.default_rng(0).random(500).astype(np.float32)
+    >>> tg = tempogram(env, sr=22050)
+    >>> ref = librosa.feature.tempogram(onset_envelope=env, sr=22050, win_length=344)
+    >>> tg.shape == ref.shape and bool(np.allclose(tg, ref, atol=1e-6))
+    True
+    """
+    win_length = int(librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length))
+    n = envelope.shape[-1]
+    half = win_length // 2
+    padded = np.pad(envelope, (half, half), mode="linear_ramp", end_values=(0, 0))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
+    windowed = frames * librosa.filters.get_window("hann", win_length, fftbins=True)
+    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    spectrum = scipy.fft.rfft(windowed, n=n_pad, axis=-1)
+    power = spectrum.real**2 + spectrum.imag**2
+    autocorr = scipy.fft.irfft(power, n=n_pad, axis=-1)[:, :win_length]
+    return librosa.util.normalize(autocorr, norm=np.inf, axis=-1).T
+
+
+def tempo(tempogram, *, sr, hop_length=512, start_bpm=120.0, std_bpm=1.0, max_tempo=320.0):
+    """The global tempo (BPM) of a tempogram, as ``librosa.feature.tempo`` estimates it.
+
+    The frame-averaged tempogram, weighted by a log-normal prior around
+    ``start_bpm``, peaks at the tempo. From :func:`tempogram` of the
+    median-aggregated onset envelope, this is the tempo of
+    ``librosa.beat.beat_track(y=y, sr=sr)``.
+
+    Parameters
+    ----------
+    tempogram : ndarray of shape (win_length, n_frames)
+        From :func:`tempogram`.
+    sr : int
+        Sample rate of the audio.
+    hop_length : int, default=512
+        Hop of the envelope, in samples.
+    start_bpm, std_bpm, max_tempo : float, default=120.0, 1.0, 320.0
+        The prior (centre and spread in octaves) and the highest tempo.
+
+    Returns
+    -------
+    bpm : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> env = np.zeros(1000, dtype=np.float32); env[::43] = 1.0  # 43 frames: a pulse a second
+    >>> round(tempo(tempogram(env, sr=22050), sr=22050))
+    60
+    """
+    return float(librosa.feature.tempo(tg=tempogram, sr=sr, hop_length=hop_length,
+                                       start_bpm=start_bpm, std_bpm=std_bpm,
+                                       max_tempo=max_tempo)[0])
+
+
+def rhythm_descriptors(envelope, tempogram, *, sr, hop_length=512, bpm=None):
+    """Pulse clarity, tempo confidence and onset rate of a clip.
+
+    Parameters
+    ----------
+    envelope : ndarray of shape (n_frames,)
+        Onset strength (:func:`onset_envelope`).
+    tempogram : ndarray of shape (win_length, n_frames)
+        Its :func:`tempogram`.
+    sr : int
+        Sample rate of the audio.
+    hop_length : int, default=512
+        Hop of the envelope, in samples.
+    bpm : float or None, default=None
+        The clip's tempo; None estimates it with :func:`tempo`.
+
+    Returns
+    -------
+    descriptors : ndarray of shape (3,), float64
+        In the order of :data:`RHYTHM_DESCRIPTORS`:
+
+        - ``pulse_clarity``: the highest peak of the autocorrelation of the
+          mean-removed envelope over the whole clip, at lags of 30 to 300
+          BPM (1: a perfectly periodic envelope, near 0: no pulse);
+        - ``tempo_confidence``: the averaged tempogram at the tempo's lag,
+          over its mean across lags (how much the chosen tempo stands out);
+        - ``onset_rate``: onsets per second (``librosa.onset.onset_detect``
+          on the envelope).
+
+        A clip without onsets gives zeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> env = np.zeros(1000, dtype=np.float32); env[::43] = 1.0
+    >>> clarity, confidence, rate = rhythm_descriptors(env, tempogram(env, sr=22050), sr=22050)
+    >>> bool(clarity > 0.9), round(float(rate), 1)
+    (True, 1.0)
+    >>> noise = np.random.default_rng(0).random(1000).astype(np.float32)
+    >>> bool(rhythm_descriptors(noise, tempogram(noise, sr=22050), sr=22050)[0] < 0.2)
+    True
+    """
+    if not envelope.any():
+        return np.zeros(len(RHYTHM_DESCRIPTORS))
+    if bpm is None:
+        bpm = tempo(tempogram, sr=sr, hop_length=hop_length)
+    clarity = _pulse_clarity(envelope, sr=sr, hop_length=hop_length)
+    mean_tg = tempogram.mean(axis=-1, dtype=np.float64)
+    bpms = librosa.tempo_frequencies(tempogram.shape[0], sr=sr, hop_length=hop_length)
+    lag = int(np.argmin(np.abs(bpms[1:] - bpm))) + 1
+    average = mean_tg[1:].mean()
+    confidence = mean_tg[lag] / average if average > 0 else 0.0
+    onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=sr, hop_length=hop_length)
+    seconds = envelope.shape[-1] * hop_length / sr
+    return np.array([clarity, confidence, len(onsets) / seconds], dtype=np.float64)
+
+
+def _pulse_clarity(envelope, *, sr, hop_length, min_bpm=30.0, max_bpm=300.0):
+    """Highest peak of the envelope's normalized (unbiased) autocorrelation within a BPM range."""
+    x = envelope.astype(np.float64) - envelope.mean(dtype=np.float64)
+    n = x.size
+    n_fft = scipy.fft.next_fast_len(2 * n - 1, real=True)
+    spectrum = scipy.fft.rfft(x, n=n_fft)
+    ac = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_fft)[:n]
+    if ac[0] <= 0:
+        return 0.0
+    ac = ac / ac[0] * n / np.arange(n, 0, -1)  # unbiased: lag k sums n - k products
+    frames_per_minute = 60.0 * sr / hop_length
+    lo = max(1, int(np.floor(frames_per_minute / max_bpm)))
+    hi = min(n // 2, int(np.ceil(frames_per_minute / min_bpm)))  # lags with enough overlap
+    if hi - lo < 2:
+        return 0.0
+    segment = ac[lo - 1:hi + 1]
+    inner = (segment[1:-1] >= segment[:-2]) & (segment[1:-1] >= segment[2:])
+    peaks = segment[1:-1][inner]
+    return float(np.clip(peaks.max(), 0.0, 1.0)) if peaks.size else 0.0
