@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it, imported on first attribute access
 _LAZY = {
+    "AugmentedClassifier": ".augmented",
     "LibrosaFeatures": ".features",
     "MelSpectrogram": ".spectrogram",
     "RawWaveform": ".waveform",

@@ -9,7 +9,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skaudio import LibrosaFeatures, MelSpectrogram, RawWaveform, SegmentVotingClassifier
+from skaudio import (
+    AugmentedClassifier,
+    LibrosaFeatures,
+    MelSpectrogram,
+    RawWaveform,
+    SegmentVotingClassifier,
+)
 
 try:  # the nets are optional: without torch/skorch this file checks the rest
     import skorch  # noqa: F401
@@ -26,6 +32,9 @@ ESTIMATORS = [
     SegmentVotingClassifier(LogisticRegression(), segment_duration=2.0, sr=1),
     MelSpectrogram(sr=8000, n_fft=64, hop_length=32, n_mels=8, flatten=True, duration=0.01),
     RawWaveform(normalize="peak"),
+    # gain-only copies (the checks' clips are 2-sample blobs at sr=1)
+    AugmentedClassifier(LogisticRegression(), gain_db=1.0, snr_db=None, time_shift=None,
+                        pitch_shift=None, sr=1, random_state=0),
 ]
 if torch is not None:
     from skaudio.nets import CNNClassifier, WaveNetClassifier
