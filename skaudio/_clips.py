@@ -63,10 +63,14 @@ class ClipSequence:
         return clip_key(self.items[i])
 
 
-def load_clip(item, *, name, sr, offset=0.0, duration=None):
-    """Load one item (path or 1-D array) as a checked float32 waveform."""
+def load_clip(item, *, name, sr, offset=0.0, duration=None, max_samples=None):
+    """Load one item (path or 1-D array) as a checked float32 waveform.
+
+    ``max_samples`` bounds a file's waveform (see :func:`skaudio.load_audio`).
+    """
     if isinstance(item, str):
-        return load_audio(item, sr=sr, offset=offset, duration=duration)
+        return load_audio(item, sr=sr, offset=offset, duration=duration,
+                          max_samples=max_samples)
     start = int(round(offset * sr))
     stop = None if duration is None else start + int(round(duration * sr))
     y = np.asarray(item, dtype=np.float32)[start:stop]

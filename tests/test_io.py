@@ -100,3 +100,76 @@ def test_offset_past_the_end(tmp_path):
     sf.write(path, tone(8000), 8000)
     with pytest.raises(AudioLoadError, match="no samples.*offset"):
         load_audio(path, offset=5.0)
+
+
+# --------------------------------------------------------------------------
+# resource guards: a header cannot ask for unbounded memory
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rate", [1, 999, 768_001, 10**9])
+def test_absurd_sample_rate_is_refused(tmp_path, rate):
+    # a 4 KB file at 1 Hz would be resampled to 44.1 M samples at 22050 Hz
+    path = tmp_path / "bomb.wav"
+    sf.write(path, 0.1 * np.ones(2000), rate, subtype="PCM_16")
+    assert path.stat().st_size < 5000
+    with pytest.raises(AudioLoadError, match=rf"sample rate of {rate} Hz.*leave it out") as info:
+        load_audio(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("rate", [1000, 768_000])
+def test_sample_rate_bounds_are_inclusive(tmp_path, rate):
+    path = tmp_path / "edge.wav"
+    sf.write(path, 0.1 * np.ones(rate // 100), rate, subtype="PCM_16")
+    assert load_audio(path, sr=None).shape == (rate // 100,)
+
+
+def test_size_limit_is_checked_before_decoding(tmp_path, monkeypatch):
+    path = tmp_path / "two_seconds.wav"
+    sf.write(path, tone(8000, seconds=2.0), 8000)  # 44100 samples at 22050 Hz
+    assert load_audio(path, max_samples=44100).shape == (44100,)
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded before the size check")
+
+    monkeypatch.setattr(sf.SoundFile, "read", no_decoding)
+    with pytest.raises(AudioLoadError, match=r"44,100 samples.*limit of 44,099.*"
+                                             r"duration=.*skaudio\.io\.MAX_SAMPLES") as info:
+        load_audio(path, max_samples=44099)
+    assert str(path) in str(info.value)
+    # the module-level limit is the default
+    monkeypatch.setattr("skaudio.io.MAX_SAMPLES", 22050)
+    with pytest.raises(AudioLoadError, match="limit of 22,050 samples"):
+        load_audio(path)
+    # a window within the limit is fine, and is what the message suggests
+    monkeypatch.undo()
+    assert load_audio(path, duration=1.0, max_samples=22050).shape == (22050,)
+
+
+def test_size_limit_counts_every_channel_returned(tmp_path):
+    path = tmp_path / "stereo.wav"
+    sf.write(path, tone(22050, channels=2), 22050)
+    assert load_audio(path, max_samples=22050).shape == (22050,)  # mixed down
+    with pytest.raises(AudioLoadError, match="44,100 samples"):
+        load_audio(path, mono=False, max_samples=22050)
+
+
+@pytest.mark.parametrize("rate", [8000, 44100, 96000])
+@pytest.mark.parametrize("channels", [1, 2, 6])
+@pytest.mark.parametrize("mono", [True, False])
+def test_block_decoding_equals_librosa(tmp_path, rate, channels, mono):
+    # longer than one decoding block, in every layout, resampled or not
+    path = tmp_path / "long.wav"
+    rng = np.random.default_rng(rate + channels)
+    sf.write(path, 0.3 * rng.standard_normal((int(2.3 * rate), channels)), rate,
+             subtype="FLOAT")
+    y = load_audio(path, sr=22050, mono=mono)
+    reference, _ = librosa.load(path, sr=22050, mono=mono)
+    assert y.shape == reference.shape and y.flags.c_contiguous
+    np.testing.assert_array_equal(y, reference)
+    # a window across a block boundary, at the file's own rate
+    windowed = load_audio(path, sr=None, mono=mono, offset=1.4, duration=0.5)
+    raw, _ = sf.read(path, dtype="float32", always_2d=True)
+    raw = raw[round(1.4 * rate):][:round(0.5 * rate)].T
+    raw = raw.mean(axis=0) if mono else (raw[0] if channels == 1 else raw)
+    np.testing.assert_array_equal(windowed, raw)
