@@ -7,19 +7,32 @@ parameters that change its output (never ``n_jobs``, ``verbose``,
 computes each clip once, and one over audio parameters once per (clip,
 setting).
 
-An entry is one ``.npy`` file followed by a 20-byte trailer (a marker and a
-BLAKE2b digest of the ``.npy`` bytes). It is written to a unique temporary
-file in the entry's directory and moved into place with :func:`os.replace`,
-which is atomic: two processes may write the same entry at once (the last
-one wins; both hold the same array), and a crash mid-write leaves at most a
-stray ``*.tmp`` file, which is never read. An entry that fails its digest
-(truncated, zero-filled after a power loss, overwritten by hand) is deleted
-and recomputed, never served.
+An entry is one ``.npy`` file followed by a 20-byte trailer: a marker and a
+BLAKE2b digest of the entry's key together with the ``.npy`` bytes (so of
+the clip identity, function, parameters, dtype, shape and values). It is
+written to a unique temporary file in the entry's directory and moved into
+place with :func:`os.replace`, which is atomic: two processes may write the
+same entry at once (the last one wins; both hold the same array), and a crash
+mid-write leaves at most a stray ``*.tmp`` file, which is never read.
+
+An entry is served only when its digest matches its own key and its header
+describes exactly the bytes that follow. One that does not (truncated,
+zero-filled after a power loss, overwritten by hand, or copied or renamed
+from another clip's entry) is deleted and recomputed, never served. On
+POSIX systems an entry is served only when it belongs to the current user:
+entries written by another account are ignored (and replaced), so whoever
+else can write to a shared cache directory cannot choose your features.
+Entries are read with ``allow_pickle=False``: an entry can never run code.
+
+The digest guards against accidents and against other users, not against
+someone who can write files as you: treat the cache directory like your
+data.
 """
 
 import hashlib
 import io
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -30,7 +43,7 @@ __all__ = ["ClipCache", "check_memory"]
 
 _MARKER = b"SKAC"  # "skaudio cache" trailer marker, followed by the digest
 _DIGEST = 16
-_FORMAT = 1  # bump when the entry layout or key recipe changes
+_FORMAT = 2  # bump when the entry layout or key recipe changes
 
 
 class ClipCache:
@@ -87,24 +100,47 @@ class ClipCache:
         return self.location / key[:2] / f"{key}.npy"
 
     def get(self, key):
-        """The cached array for ``key``, or None on a miss or a damaged entry."""
+        """The cached array for ``key``, or None on a miss or a rejected entry."""
+        return self.lookup(key)[0]
+
+    def lookup(self, key):
+        """The cached array for ``key`` and how the lookup went.
+
+        Returns
+        -------
+        value : ndarray or None
+        status : {"hit", "miss", "rejected"}
+            "rejected" for an entry that exists but is not served: damaged,
+            not matching its key, or owned by another user (POSIX).
+        """
         path = self._path(key)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                if not _owned_by_me(os.fstat(f.fileno())):
+                    return None, "rejected"  # another user's file: left alone, replaced
+                data = f.read()
         except OSError:  # missing (the usual miss) or unreadable
-            return None
+            return None, "miss"
         body, trailer = data[:-len(_MARKER) - _DIGEST], data[-len(_MARKER) - _DIGEST:]
-        if trailer == _MARKER + hashlib.blake2b(body, digest_size=_DIGEST).digest():
-            try:
-                return np.load(io.BytesIO(body), allow_pickle=False)
-            except (ValueError, EOFError, OSError):
-                pass
-        # truncated, zero-filled or foreign: drop it so the fresh result replaces it
-        path.unlink(missing_ok=True)
-        return None
+        if trailer == _MARKER + _digest(key, body):
+            value = _load_npy(body)
+            if value is not None:
+                return value, "hit"
+        # damaged, or another key's entry: drop it so the fresh result replaces it
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # a read-only cache: the entry stays, and is never served
+            pass
+        return None, "rejected"
 
     def put(self, key, value):
-        """Store ``value`` under ``key`` atomically (temporary file + rename)."""
+        """Store ``value`` under ``key`` atomically (temporary file + rename).
+
+        Raises
+        ------
+        OSError
+            When the entry cannot be written (read-only directory, disk full).
+        """
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(value), allow_pickle=False)
         body = buffer.getvalue()
@@ -114,14 +150,16 @@ class ClipCache:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(body)
-                f.write(_MARKER + hashlib.blake2b(body, digest_size=_DIGEST).digest())
+                f.write(_MARKER + _digest(key, body))
             os.chmod(tmp, 0o644)  # mkstemp makes 0600: let other cluster users read
-            os.replace(tmp, path)
-        except PermissionError:  # Windows: a reader holds the entry; it is already there
+            try:
+                os.replace(tmp, path)
+            except PermissionError:
+                if os.name != "nt":
+                    raise
+                # Windows: a reader holds the entry open; it is already there
+        finally:
             Path(tmp).unlink(missing_ok=True)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def __len__(self):
         """How many entries are stored."""
@@ -135,6 +173,38 @@ class ClipCache:
         if self.location.exists():
             for path in self.location.glob("*/*"):
                 path.unlink(missing_ok=True)
+
+
+def _digest(key, body):
+    """BLAKE2b of an entry's key and its ``.npy`` bytes: an entry vouches for its key."""
+    h = hashlib.blake2b(digest_size=_DIGEST)
+    h.update(key.encode())
+    h.update(body)
+    return h.digest()
+
+
+def _load_npy(body):
+    """The array in ``.npy`` bytes, or None unless the header describes exactly the data.
+
+    The header is read first, so an entry whose header claims a huge shape
+    is rejected without allocating it; object arrays are never loaded.
+    """
+    try:
+        fp = io.BytesIO(body)
+        version = np.lib.format.read_magic(fp)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(fp)
+        if dtype.hasobject or math.prod(shape) * dtype.itemsize != len(body) - fp.tell():
+            return None
+        return np.load(io.BytesIO(body), allow_pickle=False)
+    except (ValueError, EOFError, OSError, TypeError):
+        return None
+
+
+def _owned_by_me(st):
+    """Whether a file belongs to the current user (always True off POSIX)."""
+    return not hasattr(os, "getuid") or st.st_uid == os.getuid()
 
 
 def _canonical(obj):

@@ -11,6 +11,13 @@ bad clip either into an error naming it (``on_error="raise"``) or into a NaN
 row reported once (``on_error="nan"``). It runs on any joblib backend, a Dask
 cluster included (``with joblib.parallel_backend("dask"): ...``).
 
+A cache problem never costs a row: an entry that is damaged, is another
+clip's, or has another shape than the other clips' is recomputed; a cache
+directory that cannot be written to gives one warning, and the clips are
+computed without storing them. Calls from several threads at once are safe:
+BLAS thread pools (process-wide) are limited while any call runs and
+restored when the last one ends.
+
 :func:`count_clips` counts, for the calls made inside it, how many clips were
 computed and how many were served by the cache.
 """
@@ -21,9 +28,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+import threadpoolctl
 from joblib import Parallel, delayed
 from threadpoolctl import ThreadpoolController
 
+from . import io as _audio_io
 from ._cache import check_memory
 from ._clips import clip_key, load_clip
 from .exceptions import SkaudioError
@@ -52,11 +61,16 @@ class ClipCounts:
         Clips whose result was served by the cache.
     failed : int
         Clips that gave a NaN row (``on_error="nan"``).
+    rejected : int
+        Cache entries found but not served (damaged, another clip's, of
+        another shape, or another user's); their clips were recomputed and
+        are counted in ``computed``.
     """
 
     computed: int = 0
     cached: int = 0
     failed: int = 0
+    rejected: int = 0
 
 
 _COUNTERS = []
@@ -83,7 +97,7 @@ def count_clips():
     >>> with count_clips() as counts:
     ...     _ = LibrosaFeatures(features=["rms"]).fit_transform(X)
     >>> counts
-    ClipCounts(computed=2, cached=0, failed=0)
+    ClipCounts(computed=2, cached=0, failed=0, rejected=0)
     """
     counts = ClipCounts()
     with _COUNTERS_LOCK:
@@ -95,10 +109,11 @@ def count_clips():
             _COUNTERS.remove(counts)
 
 
-def _count(status):
+def _count(local):
     with _COUNTERS_LOCK:
         for counts in _COUNTERS:
-            setattr(counts, status, getattr(counts, status) + 1)
+            for field in ("computed", "cached", "failed", "rejected"):
+                setattr(counts, field, getattr(counts, field) + getattr(local, field))
 
 
 def map_clips(func, clips, *, sr, params, offset=0.0, duration=None, n_jobs=None,
@@ -139,62 +154,138 @@ def map_clips(func, clips, *, sr, params, offset=0.0, duration=None, n_jobs=None
     cache = check_memory(memory)
     cache_params = {"sr": sr, "offset": offset, "duration": duration, **params}
     func_name = f"{func.__module__}.{func.__qualname__}"
-    tasks = (
-        delayed(_run_one)(func, clips.items[i], clips.name(i), sr, params, offset, duration,
-                          cache, func_name, cache_params, on_error)
-        for i in range(len(clips))
-    )
-    out = _Rows(len(clips), out_shape)
-    bad = []
-    # One BLAS thread per clip here as in the workers: results do not depend
-    # on n_jobs, and the sequential case does not compete with other work.
-    with _limit_threads():
-        # generator: results are consumed as they arrive and joblib keeps at
-        # most pre_dispatch batches in flight, so memory does not grow with X
-        results = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(tasks)
-        if verbose:
-            from tqdm.auto import tqdm
+    # read here, in the caller's process, so a raised limit reaches every worker
+    job = _Job(func, sr, params, offset, duration, func_name, cache_params, on_error,
+               _audio_io.MAX_SAMPLES)
+    writable = [cache is not None]  # False after the first failed write: warn once, go on
 
-            results = tqdm(results, total=len(clips), desc=func.__name__.strip("_"), unit="clip")
-        for i, (status, value) in enumerate(results):
-            _count(status)
-            if status == "failed":
-                bad.append(BadClip(i, clips.name(i), value))
-            else:
-                out.set(i, value, clips.name(i))
+    def task(i, read=True):
+        return job, clips.items[i], clips.name(i), cache, read, writable[0]
+
+    out = _Rows(len(clips), out_shape)
+    bad, redo, counts = [], [], ClipCounts()
+    try:
+        # One BLAS thread per clip here as in the workers: results do not depend
+        # on n_jobs, and the sequential case does not compete with other work.
+        with _limit_threads():
+            # generator: results are consumed as they arrive and joblib keeps at
+            # most pre_dispatch batches in flight, so memory does not grow with X
+            results = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(
+                delayed(_run_one)(*task(i)) for i in range(len(clips)))
+            if verbose:
+                from tqdm.auto import tqdm
+
+                results = tqdm(results, total=len(clips), desc=func.__name__.strip("_"),
+                               unit="clip")
+            for i, result in enumerate(results):
+                redo += _place(out, i, result, clips, bad, counts, writable, cache)
+            # entries of a foreign shape are misses: compute those clips here
+            for i in redo:
+                counts.cached -= 1
+                counts.rejected += 1
+                _place(out, i, _run_one(*task(i, read=False)), clips, bad, counts, writable,
+                       cache)
+    finally:
+        _count(counts)
     return out.finish(bad), _report(bad, len(clips))
 
 
-def _run_one(func, item, name, sr, params, offset, duration, cache, func_name,
-             cache_params, on_error):
-    """Load, look up, compute and store one clip; return (status, result or reason)."""
+@dataclass(frozen=True)
+class _Job:
+    """What every clip of one :func:`map_clips` call shares (sent once per task)."""
+
+    func: object
+    sr: int
+    params: dict
+    offset: float
+    duration: object
+    func_name: str
+    cache_params: dict
+    on_error: str
+    max_samples: int
+
+
+def _place(out, i, result, clips, bad, counts, writable, cache):
+    """Put one result in place; return [i] when a cached result must be recomputed."""
+    status, value, rejected, write_error = result
+    counts.rejected += rejected
+    if write_error is not None and writable[0]:
+        writable[0] = False
+        warnings.warn(
+            f"The skaudio cache {cache.location} cannot be written to ({write_error}); "
+            f"clips are computed without being cached. Make the directory writable, or "
+            f"pass another memory= location (or memory=None).",
+            UserWarning,
+            stacklevel=4,
+        )
+    setattr(counts, status, getattr(counts, status) + 1)
+    if status == "failed":
+        bad.append(BadClip(i, clips.name(i), value))
+        return []
+    if not out.fits(value):
+        if status == "cached":
+            return [i]  # an entry of another shape than the computed clips': a miss
+        if out.unconfirmed:
+            # the shape so far came from cache entries only: they are the foreign ones
+            return out.reset() + _place(out, i, result, clips, bad, ClipCounts(),
+                                        writable, cache)
+    out.set(i, value, clips.name(i), cached=status == "cached")
+    return []
+
+
+def _run_one(job, item, name, cache, read, write):
+    """Load, look up, compute and store one clip.
+
+    Returns
+    -------
+    status : {"computed", "cached", "failed"}
+    value : ndarray or str
+        The result, or the reason of a failure.
+    rejected : int
+        1 when a cache entry was found but not served.
+    write_error : str or None
+        Why the result could not be cached.
+    """
+    rejected, write_error = 0, None
     try:
         key = None
         if cache is not None:
-            key = cache.key(clip_key(item), func_name, cache_params)
-            hit = cache.get(key)
-            if hit is not None:
-                return "cached", hit
-        y = load_clip(item, name=name, sr=sr, offset=offset, duration=duration)
+            key = cache.key(clip_key(item), job.func_name, job.cache_params)
+            if read:
+                hit, state = cache.lookup(key)
+                if hit is not None:
+                    return "cached", hit, 0, None
+                rejected = int(state == "rejected")
+        y = load_clip(item, name=name, sr=job.sr, offset=job.offset, duration=job.duration,
+                      max_samples=job.max_samples)
         # every worker, process or thread, Dask's included: one BLAS/OpenMP
         # thread per clip (OpenMP limits are per thread, so set them here)
         with _limit_threads():
             try:
-                out = func(y, sr=sr, **params)
+                out = job.func(y, sr=job.sr, **job.params)
             except SkaudioError as exc:  # the function cannot know which clip it had
                 raise type(exc)(f"{name}: {exc}") from exc
+            except MemoryError:
+                raise SkaudioError(
+                    f"Not enough memory to process {name} ({y.size / job.sr / 60:.1f} min "
+                    f"of audio at {job.sr} Hz). Analyse a window of it (duration=, "
+                    f"offset=), or use fewer n_jobs."
+                ) from None
         _refresh_controller_once()
-        if cache is not None:
-            cache.put(key, out)
-        return "computed", out
+        if cache is not None and write:
+            try:
+                cache.put(key, out)
+            except OSError as exc:  # read-only or full: the result is still good
+                write_error = f"{type(exc).__name__}: {exc.strerror or exc}"
+        return "computed", out, rejected, write_error
     except SkaudioError as exc:
-        if on_error == "raise":
+        if job.on_error == "raise":
             raise
-        return "failed", str(exc)
+        return "failed", str(exc), rejected, write_error
     except Exception as exc:  # an unexpected failure: still name the clip
-        if on_error == "raise":
+        if job.on_error == "raise":
             raise SkaudioError(f"Failed to process {name}: {type(exc).__name__}: {exc}") from exc
-        return "failed", f"{type(exc).__name__}: {exc}"
+        return "failed", f"{type(exc).__name__}: {exc}", rejected, write_error
 
 
 # threadpool_limits() inspects every loaded library (~10 ms); a controller
@@ -202,28 +293,92 @@ def _run_one(func, item, name, sr, params, offset, duration, cache, func_name,
 # clip, so that libraries the first clip loaded lazily are limited too.
 _CONTROLLER = None
 _CONTROLLER_REFRESHED = False
+# BLAS thread pools are process-wide, so overlapping calls from several
+# threads share one limit: the first call in sets it, the last one out
+# restores the sizes found by the first (never a size another call had set).
+_LIMIT_LOCK = threading.Lock()
+_BLAS_USERS = 0
+_BLAS_LIMITERS = []  # one per set of BLAS libraries limited, restored in reverse
+_BLAS_LIMITED = set()  # their file paths
 
 
-def _limit_threads():
+def _controller():
     global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1)
+    with _LIMIT_LOCK:
+        if _CONTROLLER is None:
+            _CONTROLLER = ThreadpoolController()
+        return _CONTROLLER
+
+
+def _release_openblas():
+    """Let the next thread change OpenBLAS's pool (threadpoolctl >= 3.8 lets one
+    thread at a time do so; this only releases it when this thread holds it)."""
+    openblas = getattr(threadpoolctl, "OpenBLASController", None)
+    release = getattr(openblas, "clear_controlling_thread", None)
+    if release is not None:
+        release()
+
+
+@contextmanager
+def _limit_threads():
+    """One BLAS and one OpenMP thread inside, from any number of threads at once.
+
+    BLAS libraries (OpenBLAS, MKL, ...) hold one thread pool per process: it is
+    limited while at least one caller is inside, and its original size is
+    restored when the last one leaves, whichever thread that is. OpenMP limits
+    belong to the calling thread, so each caller sets and restores its own.
+    """
+    global _BLAS_USERS
+    controller = _controller()
+    with _LIMIT_LOCK:
+        blas = controller.select(user_api="blas")
+        new = [lib.filepath for lib in blas.lib_controllers if lib.filepath not in _BLAS_LIMITED]
+        if new:  # the first caller in, or a BLAS library loaded since
+            _BLAS_LIMITERS.append(blas.select(filepath=new).limit(limits=1))
+            _BLAS_LIMITED.update(new)
+            _release_openblas()
+        _BLAS_USERS += 1
+    try:
+        with controller.select(user_api="openmp").limit(limits=1):
+            yield
+    finally:
+        with _LIMIT_LOCK:
+            _BLAS_USERS -= 1
+            if _BLAS_USERS == 0:
+                while _BLAS_LIMITERS:
+                    _BLAS_LIMITERS.pop().restore_original_limits()
+                _BLAS_LIMITED.clear()
+                _release_openblas()
 
 
 def _refresh_controller_once():
     global _CONTROLLER, _CONTROLLER_REFRESHED
-    if not _CONTROLLER_REFRESHED:
-        _CONTROLLER, _CONTROLLER_REFRESHED = None, True
+    with _LIMIT_LOCK:
+        if not _CONTROLLER_REFRESHED:
+            _CONTROLLER, _CONTROLLER_REFRESHED = None, True
 
 
 class _Rows:
-    """The output array, allocated at the first good row and filled in place."""
+    """The output array, allocated at the first good row and filled in place.
+
+    Its shape is ``out_shape`` when given, else the first row's. While only
+    cached rows have set it, it is unconfirmed: a computed row of another
+    shape then shows those entries to be foreign, and :meth:`reset` hands
+    them back to be recomputed.
+    """
 
     def __init__(self, n, out_shape):
-        self.n, self.shape, self.array, self.pending_nan = n, out_shape, None, []
+        self.n, self.shape, self.array = n, out_shape, None
+        self.cached_rows = []  # rows set while the shape is unconfirmed
+        self.unconfirmed = out_shape is None
 
-    def set(self, i, value, name):
+    def fits(self, value):
+        shape = np.shape(value)
+        if self.array is not None:
+            return shape == self.array.shape[1:]
+        return self.shape is None or shape == tuple(self.shape)
+
+    def set(self, i, value, name, cached=False):
         value = np.asarray(value)
         if self.array is None:
             shape = value.shape if self.shape is None else tuple(self.shape)
@@ -235,7 +390,16 @@ class _Rows:
                 f"{self.array.shape[1:]}; every clip must give the same shape (set a "
                 f"fixed duration, or pad/trim the clips)."
             )
+        if self.unconfirmed and cached:
+            self.cached_rows.append(i)
+        else:
+            self.unconfirmed = False
         self.array[i] = value
+
+    def reset(self):
+        """Forget the rows set from cache entries; return their indices."""
+        rows, self.cached_rows, self.array = self.cached_rows, [], None
+        return rows
 
     def finish(self, bad):
         if self.array is None:

@@ -1,5 +1,6 @@
 """The per-clip cache: keys, reuse across fits and grid searches, damage, races."""
 
+import io
 import multiprocessing
 import os
 
@@ -180,3 +181,168 @@ def test_two_processes_writing_the_same_keys(tmp_path):
     for k in range(4):
         np.testing.assert_array_equal(cache.get(f"{k:064x}"), np.full(20_000, k, np.float64))
     assert not list((tmp_path / "skaudio").glob("*/*.tmp"))  # no temp file left behind
+
+
+# --------------------------------------------------------------------------
+# an entry vouches for its own key: it is never served for another clip
+# --------------------------------------------------------------------------
+
+def _entries(location, paths):
+    """A LibrosaFeatures caching in ``location``, the uncached output, each path's entry."""
+    feat = LibrosaFeatures(memory=location, **FAST).fit(paths)
+    entries = []
+    for path in paths:
+        ClipCache(location).clear()
+        feat.transform([path])
+        (entry,) = (location / "skaudio").glob("*/*.npy")
+        entries.append(entry)
+    feat.transform(paths)  # every entry in place
+    assert len(ClipCache(location)) == len(paths)
+    return feat, LibrosaFeatures(**FAST).fit_transform(paths), entries
+
+
+@pytest.mark.parametrize("how", ["copy", "rename-swap"])
+def test_another_clips_entry_is_recomputed_not_served(tmp_path, wav_files, how):
+    feat, expected, (entry_a, entry_b) = _entries(tmp_path, wav_files[:2])
+    a, b = entry_a.read_bytes(), entry_b.read_bytes()
+    if how == "copy":  # a valid entry copied over another
+        entry_b.write_bytes(a)
+    else:  # two entries swapped by rename, sizes and mtimes kept
+        os.replace(entry_a, tmp_path / "tmp")
+        os.replace(entry_b, entry_a)
+        os.replace(tmp_path / "tmp", entry_b)
+    n_moved = 1 if how == "copy" else 2
+    with count_clips() as counts:
+        again = feat.transform(wav_files[:2])
+    np.testing.assert_array_equal(again, expected)
+    assert (counts.computed, counts.cached, counts.rejected) == (n_moved, 2 - n_moved, n_moved)
+    assert (entry_a.read_bytes(), entry_b.read_bytes()) == (a, b)  # rewritten right
+
+
+def test_cache_key_is_part_of_the_digest(tmp_path):
+    cache = ClipCache(tmp_path)
+    one, two = cache.key("array:a:1", "f", {}), cache.key("array:b:1", "f", {})
+    cache.put(one, np.arange(3.0))
+    cache._path(two).parent.mkdir(parents=True, exist_ok=True)
+    cache._path(two).write_bytes(cache._path(one).read_bytes())
+    assert cache.lookup(two) == (None, "rejected")
+    assert not cache._path(two).exists()  # deleted, so a fresh result replaces it
+    np.testing.assert_array_equal(cache.get(one), np.arange(3.0))
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_entry_of_another_shape_is_a_miss(tmp_path, wav_files, which):
+    # e.g. written by an edited feature function: a valid entry, a foreign shape.
+    # The first clip's entry sets the shape the others must follow, so both
+    # orders are checked.
+    feat, expected, entries = _entries(tmp_path, wav_files[:3])
+    ClipCache(tmp_path).put(entries[which].stem, np.zeros(5))
+    with count_clips() as counts:
+        again = feat.transform(wav_files[:3])
+    np.testing.assert_array_equal(again, expected)
+    assert (counts.computed, counts.cached, counts.rejected) == (1, 2, 1)
+    with count_clips() as counts:  # and the entry now holds the right row
+        np.testing.assert_array_equal(feat.transform(wav_files[:3]), expected)
+    assert counts.cached == 3
+
+
+def test_every_entry_of_another_shape_is_a_miss_too(tmp_path, wav_files):
+    feat, expected, entries = _entries(tmp_path, wav_files[:2])
+    ClipCache(tmp_path).put(entries[0].stem, np.zeros(5))
+    ClipCache(tmp_path).put(entries[1].stem, np.zeros(7))
+    with count_clips() as counts:
+        np.testing.assert_array_equal(feat.transform(wav_files[:2]), expected)
+    assert counts.rejected == 2 and counts.computed == 2
+
+
+def test_header_claiming_a_huge_array_is_rejected_without_allocating(tmp_path):
+    from skaudio._cache import _MARKER, _digest
+
+    cache = ClipCache(tmp_path)
+    key = cache.key("array:a:1", "f", {})
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10**13,)}
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, header)
+    body = buffer.getvalue() + bytes(64)  # 80 TB promised, 64 bytes given
+    cache._path(key).parent.mkdir(parents=True)
+    cache._path(key).write_bytes(body + _MARKER + _digest(key, body))
+    assert cache.lookup(key) == (None, "rejected")
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="file owners are POSIX")
+def test_another_users_entries_are_not_served(tmp_path, wav_files, monkeypatch):
+    feat, expected, _ = _entries(tmp_path, wav_files[:2])
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(tmp_path).st_uid + 1)
+    with count_clips() as counts:
+        again = feat.transform(wav_files[:2])
+    np.testing.assert_array_equal(again, expected)
+    assert (counts.computed, counts.cached, counts.rejected) == (2, 0, 2)
+
+
+# --------------------------------------------------------------------------
+# a cache that cannot be written: one warning, every row computed
+# --------------------------------------------------------------------------
+
+def _refuse_writes(monkeypatch):
+    import skaudio._cache
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", kwargs.get("dir"))
+
+    monkeypatch.setattr(skaudio._cache.tempfile, "mkstemp", read_only)
+
+
+@pytest.mark.parametrize("on_error", ["raise", "nan"])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_unwritable_cache_warns_once_and_computes(tmp_path, wav_files, monkeypatch,
+                                                  on_error, n_jobs):
+    expected = LibrosaFeatures(**FAST).fit_transform(wav_files[:4])
+    LibrosaFeatures(memory=tmp_path, **FAST).fit_transform(wav_files[:2])  # two entries
+    _refuse_writes(monkeypatch)
+    feat = LibrosaFeatures(memory=tmp_path, on_error=on_error, n_jobs=n_jobs, **FAST)
+    with count_clips() as counts, pytest.warns(UserWarning) as record, \
+            joblib.parallel_backend("threading"):  # the monkeypatch reaches the workers
+        out = feat.fit_transform(wav_files[:4])
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 1, messages
+    assert "cannot be written to (PermissionError" in messages[0]
+    assert str(tmp_path) in messages[0] and "memory=" in messages[0]
+    np.testing.assert_array_equal(out, expected)  # no NaN row from a cache problem
+    assert (counts.computed, counts.cached, counts.failed) == (2, 2, 0)
+    if on_error == "nan":
+        assert feat.bad_clips_ == []
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes to read-only directories")
+def test_read_only_cache_directory(tmp_path, wav_files):
+    expected = LibrosaFeatures(**FAST).fit_transform(wav_files[:3])
+    LibrosaFeatures(memory=tmp_path, **FAST).fit_transform(wav_files[:1])
+    entries = list((tmp_path / "skaudio").glob("*/*.npy"))
+    entries[0].write_bytes(b"damaged")  # cannot even be deleted
+    folders = [tmp_path / "skaudio", *(tmp_path / "skaudio").iterdir()]
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        with pytest.warns(UserWarning, match="cannot be written to"):
+            out = LibrosaFeatures(memory=tmp_path, on_error="nan", **FAST).fit_transform(
+                wav_files[:3])
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_damaged_entry_in_a_read_only_cache_is_skipped(tmp_path, monkeypatch):
+    import pathlib
+
+    cache = ClipCache(tmp_path)
+    key = cache.key("array:a:1", "f", {})
+    cache.put(key, np.arange(3.0))
+    cache._path(key).write_bytes(b"damaged")
+
+    def read_only(self, missing_ok=False):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(pathlib.Path, "unlink", read_only)
+    assert cache.lookup(key) == (None, "rejected")  # not served, and no error

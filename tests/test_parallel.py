@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+import threading
 
 import joblib
 import numpy as np
@@ -53,6 +54,25 @@ def _numba_cache_stats(y, *, sr):
     kernels = [f for f in vars(_median).values() if isinstance(f, CPUDispatcher)]
     return np.array([sum(len(k.stats.cache_hits) for k in kernels),
                      sum(len(k.stats.cache_misses) for k in kernels)])
+
+
+# per-thread rendezvous of test_concurrent_calls_restore_the_blas_thread_pool
+_ENTERED = [threading.Event() for _ in range(4)]
+_GO = [threading.Event() for _ in range(4)]
+
+
+def _hold(y, *, sr):
+    """Signal entry, wait for the go of the test, report BLAS threads then."""
+    from threadpoolctl import threadpool_info
+
+    k = int(y[0])
+    _ENTERED[k].set()
+    assert _GO[k].wait(timeout=60)
+    return np.array([max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")])
+
+
+def _out_of_memory(y, *, sr):
+    raise MemoryError("Unable to allocate 7.23 GiB")
 
 
 def _fail_on_odd(y, *, sr):
@@ -151,3 +171,61 @@ def test_peak_memory_does_not_grow_with_the_number_of_clips(tmp_path):
                          capture_output=True, text=True, timeout=120, check=True)
     small, large = (int(v) for v in run.stdout.split())
     assert (large - small) / 1024 < 20, (small, large)
+
+
+def test_concurrent_calls_restore_the_blas_thread_pool():
+    # Four transforms from four threads, entering in order 0..3 and leaving in
+    # order 0..3: each call's limit overlaps the others. The BLAS pool is
+    # process-wide: it must stay at one thread while any call runs, and be
+    # back at its own size once all have returned.
+    import threadpoolctl
+
+    def blas_threads():
+        return {p["num_threads"] for p in threadpoolctl.threadpool_info()
+                if p["user_api"] == "blas"}
+
+    # threadpoolctl >= 3.8 lets one thread at a time set OpenBLAS's pool size:
+    # no thread holds it here, as in a program that does not limit threads
+    release = getattr(threadpoolctl.OpenBLASController, "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+    before = blas_threads()
+    if not before or max(before) < 2:
+        pytest.skip("no multi-threaded BLAS library loaded")
+    results = [None] * 4
+
+    def call(k):
+        results[k] = map_clips(_hold, as_clips(np.full((1, 16), k)), sr=SR, params={},
+                               n_jobs=1)[0]
+
+    threads = [threading.Thread(target=call, args=(k,)) for k in range(4)]
+    for k, thread in enumerate(threads):
+        thread.start()
+        assert _ENTERED[k].wait(timeout=60)
+    for k, thread in enumerate(threads):
+        _GO[k].set()
+        thread.join(timeout=60)
+    assert [int(r[0, 0]) for r in results] == [1, 1, 1, 1]  # limited until the end
+    assert blas_threads() == before  # and restored after
+
+
+def test_memory_error_names_the_clip_and_the_remedy(music_clips):
+    with pytest.raises(SkaudioError, match=r"Not enough memory to process clip\[0\] "
+                                           r"\(0\.\d min.*duration=.*n_jobs"):
+        map_clips(_out_of_memory, as_clips(music_clips[:1]), sr=SR, params={})
+    with pytest.warns(UserWarning, match="Not enough memory"):
+        out, bad = map_clips(_out_of_memory, as_clips(music_clips[:1]), sr=SR, params={},
+                             on_error="nan", out_shape=(1,))
+    assert np.isnan(out).all() and "duration=" in bad[0].reason
+
+
+def test_raised_sample_limit_reaches_process_workers(wav_files, monkeypatch):
+    # a module-level limit set in the caller holds in loky's worker processes,
+    # which import skaudio afresh
+    import skaudio.io
+
+    monkeypatch.setattr(skaudio.io, "MAX_SAMPLES", 11025)
+    with pytest.raises(SkaudioError, match=r"22,050 samples.*limit of 11,025.*duration="):
+        LibrosaFeatures(n_jobs=2).fit_transform(wav_files)
+    monkeypatch.setattr(skaudio.io, "MAX_SAMPLES", 22050)
+    assert LibrosaFeatures(n_jobs=2).fit_transform(wav_files).shape[0] == len(wav_files)

@@ -53,7 +53,7 @@ def make(name, **params):
 
 # A message must suggest what to do; one of these phrases says it.
 REMEDY = (r"check the path|pass the files|re-download|Re-encode|leave it out|remove it|"
-          r"repair|clean the audio|on_error='nan'|change the window")
+          r"repair|clean the audio|on_error='nan'|change the window|pass duration=")
 
 
 def tone(seconds=1.0, sr=SR, f0=440.0, channels=1):
@@ -81,6 +81,11 @@ def _zero_length(p):
     sf.write(p, np.zeros(0), SR)  # a valid wav header and zero frames
 
 
+def _one_hertz(p):
+    # 4 KB that would resample to 44.1 M samples at 22050 Hz (4.3 GB of features)
+    sf.write(p, 0.1 * np.ones(2000), 1, subtype="PCM_16")
+
+
 # name -> (file name, how to make it)
 BAD_FILES = {
     "missing": ("missing.wav", lambda p: None),
@@ -94,6 +99,8 @@ BAD_FILES = {
         b"ID3\x03\x00\x00\x00\x00\x00\x10" + bytes(16) + b"\xff\xfb\x90\x00"
         + _random_bytes(5000, seed=1))),
     "zero-length-audio": ("zero.wav", _zero_length),
+    "one-hertz-header": ("bomb.wav", _one_hertz),
+    "gigahertz-header": ("fast.wav", lambda p: sf.write(p, np.ones(2000), 10**9)),
 }
 # These messages say what is wrong ("holds no samples: the file is empty or
 # truncated") but suggest no remedy; reported to the lead (skaudio/io.py).
@@ -511,3 +518,75 @@ def test_ten_minute_file_whole_stays_bounded(ten_minutes):
     # the measured peak: linear in the length, no blow-up.
     growth = peak_rss_growth_mb(ten_minutes["mono"], "rms,zero_crossing_rate", "none")
     assert growth < 400, f"peak RSS grew by {growth:.0f} MB"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss units differ off Linux")
+def test_ten_minute_cd_file_decodes_in_blocks(ten_minutes):
+    # 10 min of 44.1 kHz stereo: decoded whole, mixed down and then resampled
+    # it took 212 + 106 + 53 MB; block by block, only the 53 MB output grows
+    script = textwrap.dedent("""
+        import resource, sys
+        from skaudio import load_audio
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        y = load_audio(sys.argv[1])
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(y.nbytes / 2**20, (after - before) / 1024)
+    """)
+    run = subprocess.run([sys.executable, "-c", script, ten_minutes["cd"]],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    output_mb, growth_mb = (float(v) for v in run.stdout.split())
+    assert 50 < output_mb < 51
+    assert growth_mb < output_mb + 30, f"peak RSS grew by {growth_mb:.0f} MB"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss units differ off Linux")
+def test_four_kilobyte_bomb_is_refused_fast_in_bounded_memory(tmp_path):
+    bomb = str(tmp_path / "bomb.wav")
+    _one_hertz(tmp_path / "bomb.wav")
+    script = textwrap.dedent("""
+        import resource, sys, time
+        import numpy as np
+        from skaudio import AudioLoadError, LibrosaFeatures
+        transformer = LibrosaFeatures().fit(np.random.default_rng(0).random((1, 22050)))
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        try:
+            transformer.transform([sys.argv[1]])
+        except AudioLoadError as exc:
+            assert "1 Hz" in str(exc), exc
+        else:
+            raise AssertionError("no error")
+        seconds = time.perf_counter() - start
+        print(seconds, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+    """)
+    run = subprocess.run([sys.executable, "-c", script, bomb], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    seconds, growth_mb = (float(v) for v in run.stdout.split())
+    assert seconds < 1 and growth_mb < 20, (seconds, growth_mb)
+
+
+@pytest.mark.parametrize("name", transformer_names())
+def test_file_longer_than_the_limit_names_file_and_remedy(tmp_path, name, monkeypatch):
+    import skaudio.io
+
+    good = good_files(tmp_path, 2)  # 1 s each: 22050 samples
+    long = str(tmp_path / "long.wav")
+    sf.write(long, music_like(duration=3.0, seed=5), SR, subtype="FLOAT")
+    monkeypatch.setattr(skaudio.io, "MAX_SAMPLES", 2 * SR)
+    # the whole file, or a window longer than the limit (fixed-shape outputs)
+    window = dict(duration=None if name == "LibrosaFeatures" else 3.0)
+    transformer = make(name, **window).fit(good)
+    with pytest.raises(AudioLoadError, match=r"66,150 samples.*limit of 44,100") as info:
+        transformer.transform([good[0], long])
+    assert long in str(info.value) and _has_remedy(str(info.value))
+    # the remedy works: a window within the limit
+    windowed = make(name, duration=1.0).fit(good)
+    assert np.isfinite(windowed.transform([long])).all()
+    # and on_error="nan" keeps the good rows
+    alone = make(name, **window).fit(good).transform(good)
+    with pytest.warns(UserWarning, match="1 of 3 clips"):
+        out = make(name, on_error="nan", **window).fit(good).transform([good[0], long, good[1]])
+    assert np.isnan(out[1]).all()
+    np.testing.assert_array_equal(out[[0, 2]], alone)
