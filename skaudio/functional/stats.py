@@ -5,22 +5,26 @@ import numpy as np
 __all__ = ["STATS", "summarize", "summarize_rows"]
 
 
-def _standard_moment(x, order, constant_value):
-    """Standardized central moment of each row; ``constant_value`` for a (near) constant row."""
+def _standard_moments(x):
+    """Skew and excess kurtosis of each row (0 and 0 for a (near) constant row)."""
     centered = x - x.mean(axis=-1, keepdims=True)
-    m2 = np.mean(centered**2, axis=-1)
-    constant = m2 <= 1e-24 * np.maximum(1.0, np.mean(x**2, axis=-1))
+    squared = centered * centered
+    m2 = squared.mean(axis=-1)
+    m3 = (squared * centered).mean(axis=-1)
+    m4 = (squared * squared).mean(axis=-1)
+    constant = m2 <= 1e-24 * np.maximum(1.0, np.mean(x * x, axis=-1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        moment = np.mean(centered**order, axis=-1) / m2 ** (order / 2)
-    return np.where(constant, constant_value, moment)
+        skew = np.where(constant, 0.0, m3 / m2**1.5)
+        kurtosis = np.where(constant, 0.0, m4 / (m2 * m2) - 3.0)
+    return skew, kurtosis
 
 
 def _skew(x):
-    return _standard_moment(x, 3, constant_value=0.0)
+    return _standard_moments(x)[0]
 
 
 def _kurtosis(x):
-    return _standard_moment(x, 4, constant_value=3.0) - 3.0
+    return _standard_moments(x)[1]
 
 
 def _quantile(q):
@@ -95,4 +99,7 @@ def summarize_rows(x, stats):
     x = np.asarray(x, dtype=np.float64)
     if _ORDER_STATS.intersection(stats):
         x = np.sort(x, axis=-1)  # np.quantile on sorted rows: one sort for all of them
-    return np.stack([STATS[s](x) for s in stats], axis=-1).astype(np.float64, copy=False)
+    moments = _standard_moments(x) if {"skew", "kurtosis"} & set(stats) else None
+    columns = [moments[0] if s == "skew" else moments[1] if s == "kurtosis" else STATS[s](x)
+               for s in stats]
+    return np.stack(columns, axis=-1).astype(np.float64, copy=False)
