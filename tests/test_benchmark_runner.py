@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
 
 import skaudio
 from skaudio.benchmark import (
@@ -131,34 +132,54 @@ def test_bad_specs_raise_skaudio_errors(data, split, models, match):
         run_benchmark(data, split, models, verbose=0)
 
 
-def test_each_feature_set_is_computed_once(monkeypatch):
+def _counting_frontend(monkeypatch, fail=None):
+    """Record the runner's front ends; make the feature set ``fail`` raise."""
     from skaudio.benchmark import runner
 
-    calls = []
+    calls, frontend = [], runner.frontend
+
+    class Failing(BaseEstimator, TransformerMixin):
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            raise SkaudioError("Failed to process clip[0]: bands above Nyquist")
 
     def counting_frontend(kind, data, **kwargs):
         calls.append((kind, kwargs["feature_set"]))
-        return frontend(kind, data, **kwargs)
+        return Failing() if kwargs["feature_set"] == fail else frontend(kind, data, **kwargs)
 
-    frontend = runner.frontend
     monkeypatch.setattr(runner, "frontend", counting_frontend)
-    sets = resolve_feature_sets(None, load_benchmark_data(EASY))[0]
-    results = run_benchmark(EASY, "cv:2", "dummy,logreg,svm,svm_tuned", verbose=0)
-    assert sorted(calls) == [("features", fs) for fs in sorted(sets)]
+    return calls
+
+
+FULL = "full" in resolve_feature_sets(None, load_benchmark_data(EASY))[0]
+EASY_22K = "builtin:n_per_class=8,duration=1,n_classes=2,difficulty=0"
+
+
+def test_each_feature_set_is_computed_once(monkeypatch):
+    calls = _counting_frontend(monkeypatch)
+    results = run_benchmark(EASY_22K, "cv:2", "dummy,logreg,svm,svm_tuned", verbose=0)
+    sets = results.attrs["feature_sets"]
+    assert sets == (["gtzan", "full"] if FULL else ["gtzan"])
+    assert calls == [("features", fs) for fs in sets]
     assert len(results) == 1 + 3 * len(sets)
-    assert results.attrs["feature_sets"] == sets
     rows = results.set_index(["model", "features"])
     for fs in sets:  # every model of a set reports the same one-off input cost
         assert rows.loc[("logreg", fs), "input_ms_per_clip"] == rows.loc[("svm", fs),
                                                                          "input_ms_per_clip"]
+    assert set(results.attrs["confusion"]) == {
+        "dummy", *(f"{m} [{fs}]" for m in ("logreg", "svm", "svm_tuned") for fs in sets)}
 
 
-@pytest.mark.skipif("full" not in resolve_feature_sets(None, load_benchmark_data(EASY))[0],
-                    reason="LibrosaFeatures has no 'full' preset in this checkout")
-def test_full_feature_set_runs_beside_gtzan():
-    results = run_benchmark(EASY, "cv:2", "svm", feature_sets="gtzan,full", verbose=0)
-    assert results["features"].tolist() == ["gtzan", "full"]
-    assert set(results.attrs["confusion"]) == {"svm [gtzan]", "svm [full]"}
+@pytest.mark.skipif(not FULL, reason="LibrosaFeatures has no 'full' preset in this checkout")
+def test_a_default_feature_set_that_fails_on_the_data_is_skipped(monkeypatch):
+    _counting_frontend(monkeypatch, fail="full")
+    results = run_benchmark(EASY, "cv:2", "svm", verbose=0)
+    assert results["features"].tolist() == ["gtzan"]
+    assert "bands above Nyquist" in results.attrs["skipped"]["full features"]
+    with pytest.raises(SkaudioError, match="bands above Nyquist"):  # asked for by name
+        run_benchmark(EASY, "cv:2", "svm", feature_sets="gtzan,full", verbose=0)
 
 
 @pytest.mark.parametrize("split", ["cv:2", "groups:2"])

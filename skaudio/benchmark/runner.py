@@ -32,6 +32,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
+from ..exceptions import SkaudioError
 from .data import load_benchmark_data, make_splitter
 from .models import Build, frontend, pipeline, resolve_feature_sets, resolve_models
 from .report import run_label, write_report
@@ -143,27 +144,40 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
     grouped = isinstance(cv, StratifiedGroupKFold | LeaveOneGroupOut)
     folds = list(cv.split(np.zeros((len(y), 1)), y, groups if grouped else None))
     classes = np.unique(y)
-    # (model, feature set) pairs; a model that ignores features reads the first set
-    runs = [(spec, fs if spec.per_feature_set else "-")
-            for spec in specs for fs in (sets if spec.per_feature_set else sets[:1])]
     with _cache_location(memory) as cache:
         inputs, input_ms = {}, {}
-        for spec, fs in runs:
-            key = _input_key(spec, fs, sets)
-            if key in inputs:
-                continue
-            kind, feature_set = key
+
+        def compute(kind, feature_set=None):
             start = time.perf_counter()
             if kind == "features" and bench.features is not None:
-                inputs[key] = bench.features[index]
+                inputs[kind, feature_set] = bench.features[index]
             elif kind == "audio":
-                inputs[key] = _take(bench.X, index)
+                inputs[kind, feature_set] = _take(bench.X, index)
             else:
                 front = frontend(kind, bench, feature_set=feature_set or "gtzan", memory=cache,
                                  n_jobs=n_jobs, verbose=verbose)
-                inputs[key] = front.fit_transform(_take(bench.X, index))
+                inputs[kind, feature_set] = front.fit_transform(_take(bench.X, index))
             elapsed = 0.0 if kind == "audio" or bench.X is None else time.perf_counter() - start
-            input_ms[key] = 1000 * elapsed / len(y)
+            input_ms[kind, feature_set] = 1000 * elapsed / len(y)
+
+        if any(spec.per_feature_set and spec.input == "features" for spec in specs):
+            # Each set's features first: a set run by default (not asked for by name)
+            # that fails on this data (e.g. a preset's bands above a low Nyquist) is
+            # skipped with the reason, and no model runs on it.
+            for fs in list(sets):
+                try:
+                    compute("features", fs)
+                except SkaudioError as exc:
+                    if feature_sets is not None or fs == sets[0]:
+                        raise
+                    sets.remove(fs)
+                    skipped_sets[f"{fs} features"] = f"failed on this data: {exc}"
+        # (model, feature set) pairs; a model that ignores features reads the first set
+        runs = [(spec, fs if spec.per_feature_set else "-")
+                for spec in specs for fs in (sets if spec.per_feature_set else sets[:1])]
+        for spec, fs in runs:
+            if _input_key(spec, fs, sets) not in inputs:
+                compute(*_input_key(spec, fs, sets))
         context = dict(random_state=random_state, data=bench, memory=cache,
                        grouped=grouped and groups is not None)
         fold_rows, confusion = _evaluate(runs, sets, folds, inputs, y, classes, groups,
