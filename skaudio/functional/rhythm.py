@@ -93,6 +93,7 @@ def tempogram(envelope, *, sr, hop_length=512, ac_size=8.0):
     half = win_length // 2
     padded = np.pad(envelope, (half, half), mode="linear_ramp", end_values=(0, 0))
     frames = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
+    # float64 as in librosa: in float32, near-equal tempo bins of short clips swap places
     windowed = frames * librosa.filters.get_window("hann", win_length, fftbins=True)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
     spectrum = scipy.fft.rfft(windowed, n=n_pad, axis=-1)
