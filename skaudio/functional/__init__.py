@@ -4,7 +4,7 @@ No estimators here; the transformers of :mod:`skaudio` hold parameters and
 validation and call these functions clip by clip.
 """
 
-from .decompose import harmonic_ratio, hpss, hpss_waveforms, istft
+from .decompose import harmonic_mask, harmonic_ratio, hpss, hpss_waveforms, istft
 from .families import FAMILIES, FEATURES, Family, frame_features, row_labels
 from .rhythm import RHYTHM_DESCRIPTORS, onset_envelope, rhythm_descriptors, tempo, tempogram
 from .spectral import (
@@ -24,6 +24,7 @@ __all__ = [
     "RHYTHM_DESCRIPTORS",
     "STATS",
     "frame_features",
+    "harmonic_mask",
     "harmonic_ratio",
     "hpss",
     "hpss_waveforms",

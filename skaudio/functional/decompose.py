@@ -8,7 +8,7 @@ import scipy.fft
 
 from ._median import median_filters_both_axes
 
-__all__ = ["harmonic_ratio", "hpss", "hpss_waveforms", "istft"]
+__all__ = ["harmonic_mask", "harmonic_ratio", "hpss", "hpss_waveforms", "istft"]
 
 
 def hpss(D, *, kernel_size=31):
@@ -60,7 +60,37 @@ def _harmonic_mask(harm, perc):
     return mask
 
 
-def harmonic_ratio(S, *, kernel_size=31):
+def harmonic_mask(S, *, kernel_size=31):
+    """The soft harmonic mask of :func:`hpss` for a magnitude spectrogram.
+
+    ``librosa.util.softmask(H, P, power=2)`` with ``H`` and ``P`` the
+    running medians of ``S`` along time and frequency; the percussive mask
+    is one minus it.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_freqs, n_frames)
+        Magnitude spectrogram.
+    kernel_size : int, default=31
+        Odd median window, in frames (harmonic) and bins (percussive).
+
+    Returns
+    -------
+    mask : ndarray of shape (n_freqs, n_frames)
+        In [0, 1]; 0.5 where both medians are zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.ones((40, 40)); S[:, 20] = 100.0  # a click in frame 20
+    >>> mask = harmonic_mask(S)
+    >>> float(mask[10, 5]), float(mask[10, 20])
+    (0.5, 0.0)
+    """
+    return _harmonic_mask(*median_filters_both_axes(S, size=kernel_size))
+
+
+def harmonic_ratio(S, *, kernel_size=31, mask=None):
     """The share of each frame's energy that HPSS puts in the harmonic part.
 
     With the soft masks of :func:`hpss`, the harmonic part of a frame holds
@@ -75,6 +105,8 @@ def harmonic_ratio(S, *, kernel_size=31):
         Magnitude spectrogram.
     kernel_size : int, default=31
         Median window of :func:`hpss`.
+    mask : ndarray of shape (n_freqs, n_frames) or None, default=None
+        :func:`harmonic_mask` of ``S``, when already computed.
 
     Returns
     -------
@@ -93,8 +125,8 @@ def harmonic_ratio(S, *, kernel_size=31):
     >>> bool(np.average(harmonic_ratio(clicks), weights=(clicks**2).sum(axis=0)) < 0.2)
     True
     """
-    harm, perc = median_filters_both_axes(S, size=kernel_size)
-    mask = _harmonic_mask(harm, perc)
+    if mask is None:
+        mask = harmonic_mask(S, kernel_size=kernel_size)
     power = (S * S).astype(np.float64)
     harmonic = np.einsum("ft,ft,ft->t", mask, mask, power)
     percussive = np.einsum("ft,ft,ft->t", 1 - mask, 1 - mask, power)
@@ -103,7 +135,7 @@ def harmonic_ratio(S, *, kernel_size=31):
     return np.where(silent, 0.5, harmonic / np.where(silent, 1.0, total))
 
 
-def hpss_waveforms(y, *, D, n_fft, hop_length, kernel_size=31):
+def hpss_waveforms(y, *, D, n_fft, hop_length, kernel_size=31, mask=None):
     """The harmonic and percussive waveforms of ``y``, as ``librosa.effects.hpss``.
 
     Parameters
@@ -117,6 +149,8 @@ def hpss_waveforms(y, *, D, n_fft, hop_length, kernel_size=31):
         The frame settings of ``D``.
     kernel_size : int, default=31
         Median window of :func:`hpss`.
+    mask : ndarray of shape (1 + n_fft // 2, n_frames) or None, default=None
+        :func:`harmonic_mask` of ``abs(D)``, when already computed.
 
     Returns
     -------
@@ -138,8 +172,9 @@ def hpss_waveforms(y, *, D, n_fft, hop_length, kernel_size=31):
     >>> bool(np.allclose(h, h_ref, atol=1e-5) and np.allclose(p, p_ref, atol=1e-5))
     True
     """
-    harm, perc = median_filters_both_axes(np.abs(D), size=kernel_size)
-    y_harm = istft(D * _harmonic_mask(harm, perc), n_fft=n_fft, hop_length=hop_length,
+    if mask is None:
+        mask = harmonic_mask(np.abs(D), kernel_size=kernel_size)
+    y_harm = istft(D * mask, n_fft=n_fft, hop_length=hop_length,
                    length=y.shape[-1], dtype=y.dtype)
     # the masks sum to one and istft(D) is y: the percussive part is the rest
     return y_harm, y - y_harm

@@ -11,12 +11,13 @@ all, each computed only when a requested family needs it.
 
 import warnings
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import librosa
 import numpy as np
 
-from .decompose import harmonic_ratio, hpss_waveforms
+from .decompose import harmonic_mask, harmonic_ratio, hpss_waveforms
+from .mel import _mel_basis
 from .rhythm import RHYTHM_DESCRIPTORS, onset_envelope, rhythm_descriptors, tempo, tempogram
 from .spectral import (
     _estimate_tuning,
@@ -155,11 +156,6 @@ def frame_features(y, *, sr, features=FEATURES, n_fft=2048, hop_length=512, n_mf
         return {name: getattr(clip, name) for name in features}
 
 
-@lru_cache(maxsize=16)
-def _mel_basis(sr, n_fft, n_mels):
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)
-
-
 class _Clip:
     """One clip's features as lazily computed attributes sharing their intermediates."""
 
@@ -190,7 +186,8 @@ class _Clip:
 
     @cached_property
     def log_mel(self):
-        return librosa.power_to_db(_mel_basis(self.sr, self.n_fft, self.n_mels) @ self.power)
+        basis = _mel_basis(self.sr, self.n_fft, self.n_mels, 0.0, None)
+        return librosa.power_to_db(basis @ self.power)
 
     @cached_property
     def _beat_envelope(self):  # the onset envelope behind beat_track's tempo
@@ -202,12 +199,17 @@ class _Clip:
         return tempogram(self._beat_envelope, sr=self.sr, hop_length=self.hop_length)
 
     @cached_property
+    def _harmonic_mask(self):
+        return harmonic_mask(self.S)
+
+    @cached_property
     def _hpss(self):
-        return hpss_waveforms(self.y, D=self.D, n_fft=self.n_fft, hop_length=self.hop_length)
+        return hpss_waveforms(self.y, D=self.D, n_fft=self.n_fft, hop_length=self.hop_length,
+                              mask=self._harmonic_mask)
 
     @property
     def harmonic_ratio(self):
-        return harmonic_ratio(self.S)
+        return harmonic_ratio(self.S, mask=self._harmonic_mask)
 
     # the families, by name
     @cached_property
