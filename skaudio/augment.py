@@ -10,7 +10,8 @@ adds augmented copies of the training clips inside ``fit`` only.
 
 - :func:`random_crop`, :func:`crop_starts`: one random window per clip for
   training; the windows that cover a whole clip for prediction.
-- :func:`spec_mask`: SpecAugment time and frequency masking.
+- :func:`spec_mask`: SpecAugment time and frequency masking;
+  :func:`freq_shift`: a shift along the (mel) frequency axis.
 - :func:`random_gain`, :func:`add_noise`, :func:`time_shift`,
   :func:`pitch_shift`: waveform changes.
 - :func:`mixup_pairs`: the partner and weight of each clip for mixup.
@@ -38,6 +39,7 @@ __all__ = [
     "add_noise",
     "check_augment",
     "crop_starts",
+    "freq_shift",
     "mixup_pairs",
     "pitch_shift",
     "random_crop",
@@ -178,6 +180,39 @@ def spec_mask(S, *, rng, freq_width=0, time_width=0, n_masks=1):
                 start = int(rng.integers(0, n_frames - width + 1))
                 out[i, ..., start:start + width] = fill[i]
     return out
+
+
+def freq_shift(S, *, rng, max_shift):
+    """Shift each spectrogram along its frequency axis by a random number of bins.
+
+    On a mel spectrogram a shift of ``k`` bands moves every formant and
+    harmonic by about the same ratio: a cheap stand-in for a pitch shift or
+    a vocal-tract-length change. The bands shifted in repeat the edge band.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_clips, ..., n_freqs, n_frames)
+        (Log-)spectrograms.
+    rng : numpy.random.Generator
+        Draws one shift per clip, uniform in ``-max_shift .. max_shift``.
+    max_shift : int
+        Largest shift in bins.
+
+    Returns
+    -------
+    shifted : ndarray like ``S``
+
+    Examples
+    --------
+    >>> S = np.arange(5.0)[None, :, None].repeat(2, axis=2)
+    >>> freq_shift(S, rng=np.random.default_rng(0), max_shift=2)[0, :, 0]
+    array([2., 3., 4., 4., 4.])
+    """
+    n_freqs = S.shape[-2]
+    shifts = rng.integers(-max_shift, max_shift + 1, size=len(S))
+    index = np.clip(np.arange(n_freqs)[None] + shifts[:, None], 0, n_freqs - 1)
+    index = index.reshape((len(S),) + (1,) * (S.ndim - 3) + (n_freqs, 1))
+    return np.take_along_axis(S, np.broadcast_to(index, S.shape), axis=-2)
 
 
 def random_gain(X, *, rng, max_db):
@@ -344,7 +379,7 @@ def mixup_pairs(n, *, rng, alpha):
 
 _KINDS = {
     # what each key of ``augment`` means, per input kind of a net
-    "spectrogram": ("freq_mask", "time_mask", "n_masks", "time_shift", "mixup"),
+    "spectrogram": ("freq_mask", "time_mask", "n_masks", "freq_shift", "time_shift", "mixup"),
     "waveform": ("gain_db", "snr_db", "time_shift", "time_mask", "n_masks", "mixup"),
 }
 
@@ -404,7 +439,7 @@ def check_augment(augment, *, kind, shape):
             continue
         if key == "snr_db":
             _uniform_range(value, "augment['snr_db']")
-        elif key in ("freq_mask", "time_mask", "n_masks", "time_shift"):
+        elif key in ("freq_mask", "time_mask", "n_masks", "freq_shift", "time_shift"):
             if not isinstance(value, numbers.Integral) or value < 0:
                 raise _AugmentError(f"augment[{key!r}] must be an int >= 0, got {value!r}.")
         elif not isinstance(value, numbers.Real) or value < 0:
@@ -453,6 +488,8 @@ class BatchAugmenter:
             X = random_crop(X, length=self.crop, rng=rng)
         if recipe.get("gain_db"):
             X = random_gain(X, rng=rng, max_db=recipe["gain_db"])
+        if recipe.get("freq_shift"):
+            X = freq_shift(X, rng=rng, max_shift=recipe["freq_shift"])
         if recipe.get("time_shift"):
             X = time_shift(X, rng=rng, max_shift=recipe["time_shift"])
         if "snr_db" in recipe:

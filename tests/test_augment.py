@@ -17,6 +17,7 @@ from skaudio.augment import (
     add_noise,
     check_augment,
     crop_starts,
+    freq_shift,
     mixup_pairs,
     pitch_shift,
     random_crop,
@@ -299,3 +300,16 @@ def test_parameters_are_validated_at_fit(clips):
     assert hasattr(AugmentedClassifier(Spy()), "predict_proba")
     assert not hasattr(AugmentedClassifier(LinearSVC()), "predict_proba")
     assert hasattr(AugmentedClassifier(LinearSVC()), "decision_function")
+
+
+def test_freq_shift_moves_bands_and_repeats_the_edge():
+    S = np.arange(6.0)[None, None, :, None].repeat(3, axis=0).repeat(4, axis=3)
+    out = freq_shift(S, rng=rng(0), max_shift=2)
+    for clip in out:
+        column = clip[0, :, 0]
+        shift = int(column[0] - 0) if column[0] > 0 else -int(np.sum(column == 0) - 1)
+        expected = np.clip(np.arange(6) + shift, 0, 5)
+        np.testing.assert_array_equal(column, expected)
+        assert (clip == clip[..., :1]).all()  # the same shift for every frame
+    assert check_augment({"freq_shift": 2}, kind="spectrogram", shape=(1, 6, 4)) == {
+        "freq_shift": 2}

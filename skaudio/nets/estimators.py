@@ -125,8 +125,10 @@ class CNNClassifier(BaseNetClassifier):
         A dict takes any of: ``"freq_mask"`` and ``"time_mask"`` (largest
         width, in mel bands and frames, of SpecAugment masks, set to the
         clip's mean), ``"n_masks"`` (masks per axis, default 1),
-        ``"time_shift"`` (largest circular shift in frames) and ``"mixup"``
-        (the Beta parameter alpha; mixes pairs of clips and their losses).
+        ``"freq_shift"`` (largest shift along the mel axis, in bands: a cheap
+        pitch / vocal-tract-length change), ``"time_shift"`` (largest
+        circular shift in frames) and ``"mixup"`` (the Beta parameter
+        alpha; mixes pairs of clips and their losses).
         ``"default"`` is ``{{"freq_mask": n_mels // 8, "time_mask": frames //
         8, "n_masks": 2, "mixup": 0.2}}`` with ``frames`` the crop (or clip)
         length. Gain needs no augmenting: each spectrogram is standardised.
