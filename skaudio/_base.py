@@ -1,11 +1,25 @@
-"""What every skaudio audio transformer shares: input checks and tags."""
+"""The clip-transformer base: shared parameters and their constraints, input checks, tags.
+
+Every skaudio transformer turns each clip into one row: :class:`AudioTransformerMixin`
+declares the parameters they all share (how clips are read and mapped) and
+runs the per-clip function through :func:`skaudio._parallel.map_clips`;
+:class:`_FixedShapeTransformer` adds what tensor transformers share (one
+length per call, crop or pad to ``duration``, optional flattening). A new
+transformer is a module-level function of one clip and a thin class.
+"""
+
+import numbers
+import os
 
 import numpy as np
-from sklearn.utils.validation import _check_feature_names, validate_data
+import soundfile as sf
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names, check_is_fitted, validate_data
 
 from ._clips import as_clips, check_waveform
 from ._parallel import map_clips
-from .exceptions import InvalidInputError
+from .exceptions import AudioValueError, InvalidInputError, SkaudioError
 
 __all__ = ["AudioTransformerMixin", "record_input_columns"]
 
@@ -18,7 +32,22 @@ class AudioTransformerMixin:
     ``feature_names_in_`` for a DataFrame with string column names.
     ``transform`` accepts clips of any length, so it does not require the
     length seen in ``fit``.
+
+    Subclasses hold the parameters ``sr``, ``offset``, ``duration``,
+    ``n_jobs``, ``memory``, ``on_error`` and ``verbose``, and merge
+    ``_shared_constraints`` into their ``_parameter_constraints``
+    (``duration`` is theirs to declare: "at most" for features, "exactly"
+    for tensors).
     """
+
+    _shared_constraints = {
+        "sr": [Interval(numbers.Integral, 1, None, closed="left")],
+        "offset": [Interval(numbers.Real, 0, None, closed="left")],
+        "n_jobs": [numbers.Integral, None],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+        "on_error": [StrOptions({"raise", "nan"})],
+        "verbose": ["verbose"],
+    }
 
     def _fit_input(self, X):
         record_input_columns(self, X, allow_nan=getattr(self, "on_error", "raise") == "nan")
@@ -86,3 +115,174 @@ def _is_numeric_table(X):
     if hasattr(X, "dtypes") and hasattr(X, "columns"):
         return all(np.issubdtype(dt, np.number) for dt in X.dtypes)
     return isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiub"
+
+
+def _output_config(estimator):
+    """The container set_output asks for ("default", "pandas", ...)."""
+    try:
+        from sklearn.utils._set_output import _get_output_config
+    except ImportError:  # pragma: no cover - a future scikit-learn
+        return "default"
+    return _get_output_config("transform", estimator)["dense"]
+
+
+class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstimator):
+    """Clips -> one tensor of fixed shape per clip, through :func:`skaudio._parallel.map_clips`.
+
+    Subclasses define ``_clip_func`` (a module-level function of ``y`` and
+    ``sr``), ``_clip_params()``, ``_clip_shape(n_samples)`` and
+    ``_column_names(shape)``.
+    """
+
+    _common_constraints = {
+        **AudioTransformerMixin._shared_constraints,
+        "duration": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "pad_mode": [StrOptions({"constant", "wrap", "reflect"})],
+        "flatten": ["boolean"],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and the input, and fix the output shape.
+
+        No audio is read: the number of samples per clip comes from
+        ``duration``, or from the width of a 2-D array ``X``.
+
+        Parameters
+        ----------
+        X : list of str, array-like of shape (n_clips, n_samples), or list \
+                of 1-D arrays
+            Paths, equal-length clips at ``sr``, or ragged clips (which need
+            ``duration``).
+        y : ignored
+
+        Returns
+        -------
+        self : object
+        """
+        self._check_params()
+        clips = self._fit_input(X)
+        self.n_samples_ = self._n_samples(clips)
+        return self
+
+    def transform(self, X):
+        """Compute the tensor of every clip.
+
+        Parameters
+        ----------
+        X : list of str, array-like of shape (n_clips, n_samples), or list \
+                of 1-D arrays
+            Paths, equal-length clips at ``sr``, or ragged clips (which need
+            ``duration``).
+
+        Returns
+        -------
+        X_out : ndarray of float32
+            One tensor per clip, all of one shape (see the class docstring);
+            2-D with ``flatten=True``.
+        """
+        check_is_fitted(self, "n_samples_")
+        if not self.flatten and _output_config(self) != "default":
+            raise SkaudioError(
+                f"{type(self).__name__} returns a {2 + len(self._clip_shape(1))}-D tensor, which "
+                f"has no table form for set_output(transform={_output_config(self)!r}); pass "
+                f"flatten=True for a 2-D table with named columns, or use "
+                f"set_output(transform='default')."
+            )
+        clips = self._transform_input(X)
+        n_samples = self._n_samples(clips)
+        if self.flatten and None not in (n_samples, self.n_samples_) \
+                and n_samples != self.n_samples_:
+            raise AudioValueError(
+                f"With flatten=True the output columns are fixed at fit: clips of "
+                f"{self.n_samples_} samples, got clips of {n_samples}. Set duration "
+                f"to crop/pad every clip to one length."
+            )
+        out_shape = None if n_samples is None else self._clip_shape(n_samples)
+        try:
+            out = self._map_clips(
+                type(self)._clip_func, clips,
+                params={"n_samples": self._target_samples(), **self._clip_params()},
+                out_shape=out_shape)
+        except SkaudioError:
+            raise
+        except ValueError as exc:  # files of different lengths cannot be stacked
+            raise AudioValueError(_unequal_message(clips, self.sr, self.offset)) from exc
+        if self.flatten:
+            if self.n_samples_ is not None and out.shape[1:] != self._clip_shape(self.n_samples_):
+                raise AudioValueError(
+                    f"With flatten=True the output columns are fixed at fit: tensors of shape "
+                    f"{self._clip_shape(self.n_samples_)}, got {out.shape[1:]}. Set duration "
+                    f"to crop/pad every clip to one length."
+                )
+            out = out.reshape(out.shape[0], -1)
+        return out.astype(np.float32, copy=False)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the flattened output values (the columns with ``flatten=True``).
+
+        Parameters
+        ----------
+        input_features : ignored
+            Output names do not depend on input names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per value of a clip's tensor, in C order.
+        """
+        check_is_fitted(self, "n_samples_")
+        if self.n_samples_ is None:
+            raise SkaudioError(
+                f"{type(self).__name__} was fitted on files with duration=None, so the "
+                f"number of output values is only known once the files are read; set "
+                f"duration (e.g. duration=30.0) to fix it."
+            )
+        return np.asarray(self._column_names(self._clip_shape(self.n_samples_)), dtype=object)
+
+    def _check_params(self):
+        """Checks across parameters; subclasses extend."""
+
+    def _target_samples(self):
+        return None if self.duration is None else int(round(self.duration * self.sr))
+
+    def _n_samples(self, clips):
+        """Samples per analysed clip when known before reading audio, else None."""
+        if self.duration is not None:
+            return self._target_samples()
+        if clips.kind == "paths":
+            return None
+        start = int(round(self.offset * self.sr))
+        lengths = sorted({len(c) - start for c in clips.items if len(c) > start})
+        if len(lengths) > 1:
+            raise AudioValueError(
+                f"Clips of different lengths ({_listing(lengths)} samples after offset) "
+                f"cannot form one tensor; set duration (e.g. duration="
+                f"{lengths[0] / self.sr:.3g}) to crop or pad every clip to one length."
+            )
+        return lengths[0] if lengths else None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+def _listing(values, limit=5):
+    shown = ", ".join(str(v) for v in values[:limit])
+    return shown + (", ..." if len(values) > limit else "")
+
+
+def _unequal_message(clips, sr, offset):
+    seconds = []
+    for path in clips.items:
+        try:
+            seconds.append(f"{max(sf.info(path).duration - offset, 0):.3f}")
+        except Exception:  # noqa: BLE001 - only for the message
+            continue
+    found = f" ({_listing(sorted(set(seconds)))} s)" if seconds else ""
+    return (
+        f"The files have different lengths{found} and duration=None, so they cannot form "
+        f"one tensor; set duration (e.g. duration=30.0) to crop or pad every clip to one "
+        f"length."
+    )

@@ -1,11 +1,10 @@
 """LibrosaFeatures: the GTZAN feature set (and more) as a scikit-learn transformer."""
 
 import numbers
-import os
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import AudioTransformerMixin
@@ -208,7 +207,7 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "sr": [Interval(numbers.Integral, 1, None, closed="left")],
+        **AudioTransformerMixin._shared_constraints,
         "n_fft": [Interval(numbers.Integral, 16, None, closed="left")],
         "hop_length": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_mfcc": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -218,12 +217,7 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         "stats": [list, tuple, None],
         "texture_window": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "texture_hop": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "offset": [Interval(numbers.Real, 0, None, closed="left")],
         "duration": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "n_jobs": [numbers.Integral, None],
-        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
-        "on_error": [StrOptions({"raise", "nan"})],
-        "verbose": ["verbose"],
     }
 
     def __init__(self, *, sr=22050, n_fft=2048, hop_length=512, n_mfcc=20, n_chroma=12,

@@ -4,9 +4,9 @@ import numbers
 
 from sklearn.utils._param_validation import Interval
 
+from ._base import _FixedShapeTransformer
 from ._clips import check_amplitude
 from .functional.mel import fix_length, mel_spectrogram, n_frames
-from .waveform import _FixedShapeTransformer
 
 __all__ = ["MelSpectrogram"]
 
