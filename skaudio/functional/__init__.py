@@ -6,6 +6,7 @@ validation and call these functions clip by clip.
 
 from .decompose import harmonic_mask, harmonic_ratio, hpss, hpss_waveforms, istft
 from .families import FAMILIES, FEATURES, Family, frame_features, row_labels
+from .mel import fix_length, mel_spectrogram, n_frames
 from .rhythm import RHYTHM_DESCRIPTORS, onset_envelope, rhythm_descriptors, tempo, tempogram
 from .spectral import (
     spectral_centroid_bandwidth,
@@ -23,12 +24,15 @@ __all__ = [
     "Family",
     "RHYTHM_DESCRIPTORS",
     "STATS",
+    "fix_length",
     "frame_features",
     "harmonic_mask",
     "harmonic_ratio",
     "hpss",
     "hpss_waveforms",
     "istft",
+    "mel_spectrogram",
+    "n_frames",
     "onset_envelope",
     "rhythm_descriptors",
     "row_labels",
