@@ -61,6 +61,19 @@ def test_each_family_equals_its_plain_librosa_call(name, music_clips, fsdd_files
         np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5 * scale)
 
 
+def test_full_preset_works_at_any_sample_rate(fsdd_files):
+    """Spectral contrast's octave bands fit under the Nyquist frequency of 8 kHz audio."""
+    features = LibrosaFeatures(features="full", sr=8000, n_fft=512, hop_length=128, n_mels=40)
+    out = features.fit_transform(fsdd_files[:2])
+    assert out.shape == (2, len(features.get_feature_names_out())) and np.isfinite(out).all()
+    y = librosa.load(fsdd_files[0], sr=8000)[0]
+    ours = frame_features(y, sr=8000, n_fft=512, hop_length=128, n_mels=40,
+                          features=["spectral_contrast"])["spectral_contrast"]
+    reference = librosa.feature.spectral_contrast(y=y, sr=8000, n_fft=512, hop_length=128,
+                                                  fmin=8000 / 2**7)
+    np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-4)
+
+
 def test_tempogram_and_rhythm_descriptors_follow_librosa(music_clips):
     y = music_like(duration=8.0, bpm=120.0, seed=2)
     env = librosa.onset.onset_strength(y=y, sr=SR, aggregate=np.median)

@@ -106,12 +106,12 @@ def _estimate_tuning(S, *, sr, n_fft, bins_per_octave=12, fmin=150.0, fmax=4000.
                                 bins_per_octave=bins_per_octave)
 
 
-def spectral_contrast(S, *, sr, n_fft=2048, n_bands=6, fmin=200.0):
+def spectral_contrast(S, *, sr, n_fft=2048, n_bands=6, fmin=None):
     """Spectral contrast of S in ``n_bands + 1`` octave bands, in dB.
 
-    ``librosa.feature.spectral_contrast(S=S, sr=sr, n_fft=n_fft)``: per band
-    and frame, the mean of the top 2 % of bins over the mean of the bottom
-    2 % — peaks against valleys, high for tonal sounds, low for noise.
+    ``librosa.feature.spectral_contrast(S=S, sr=sr, n_fft=n_fft, fmin=fmin)``:
+    per band and frame, the mean of the top 2 % of bins over the mean of the
+    bottom 2 % — peaks against valleys, high for tonal sounds, low for noise.
 
     Parameters
     ----------
@@ -123,8 +123,11 @@ def spectral_contrast(S, *, sr, n_fft=2048, n_bands=6, fmin=200.0):
         FFT size behind S.
     n_bands : int, default=6
         Octave bands above ``fmin`` (plus one band below it).
-    fmin : float, default=200.0
-        Upper edge of the lowest band, in Hz.
+    fmin : float or None, default=None
+        Upper edge of the lowest band, in Hz. None is librosa's 200 Hz, or,
+        where the top band would start above the Nyquist frequency (``sr``
+        below 12.8 kHz), ``sr / 2 ** (n_bands + 1)``: the same number of
+        bands at any sample rate (62.5 Hz at 8 kHz).
 
     Returns
     -------
@@ -137,6 +140,8 @@ def spectral_contrast(S, *, sr, n_fft=2048, n_bands=6, fmin=200.0):
     >>> spectral_contrast(np.abs(librosa.stft(y)), sr=22050).shape
     (7, 44)
     """
+    if fmin is None:
+        fmin = 200.0 if 200.0 * 2 ** (n_bands - 1) < sr / 2 else sr / 2 ** (n_bands + 1)
     return librosa.feature.spectral_contrast(S=S, sr=sr, n_fft=n_fft, n_bands=n_bands,
                                              fmin=fmin)
 
