@@ -9,7 +9,13 @@ use, and torch, matplotlib and dask only ever by the parts that need them
 
 import importlib
 
-from .exceptions import AudioLoadError, AudioValueError, InvalidInputError, SkaudioError
+from .exceptions import (
+    AudioLoadError,
+    AudioValueError,
+    InvalidInputError,
+    SkaudioError,
+    VotingError,
+)
 
 __version__ = "0.1.0"
 
@@ -30,6 +36,7 @@ __all__ = [
     "AudioValueError",
     "InvalidInputError",
     "SkaudioError",
+    "VotingError",
     "__version__",
     *sorted(_LAZY),
 ]

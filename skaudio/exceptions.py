@@ -1,6 +1,7 @@
 """The errors skaudio raises: one root, :class:`SkaudioError`."""
 
-__all__ = ["SkaudioError", "AudioLoadError", "AudioValueError", "InvalidInputError"]
+__all__ = ["SkaudioError", "AudioLoadError", "AudioValueError", "InvalidInputError",
+           "VotingError"]
 
 
 class SkaudioError(Exception):
@@ -21,3 +22,11 @@ class AudioValueError(SkaudioError, ValueError):
 
 class InvalidInputError(SkaudioError, ValueError):
     """``X`` is not paths, a 2-D array of clips, nor a list of 1-D waveforms."""
+
+
+class VotingError(SkaudioError, ValueError):
+    """A :class:`~skaudio.SegmentVotingClassifier` setting its inner estimator cannot serve.
+
+    For example ``voting="soft"`` (or ``predict_proba``) with an inner
+    estimator that has no ``predict_proba``.
+    """

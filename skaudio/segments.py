@@ -24,13 +24,9 @@ from sklearn.utils.validation import (
 
 from ._base import _is_numeric_table, record_input_columns
 from ._clips import as_clips
-from .exceptions import AudioValueError, SkaudioError
+from .exceptions import AudioValueError, VotingError
 
 __all__ = ["SegmentVotingClassifier", "segment_clips"]
-
-
-class _VotingError(SkaudioError, ValueError):
-    """A voting setting the inner estimator cannot serve."""
 
 
 def _n_samples(seconds, sr, name):
@@ -272,7 +268,7 @@ class SegmentVotingClassifier(ClassifierMixin, BaseEstimator):
         self : SegmentVotingClassifier
         """
         if self.voting == "soft" and not hasattr(self.estimator, "predict_proba"):
-            raise _VotingError(
+            raise VotingError(
                 f"voting='soft' averages segment probabilities, but "
                 f"{type(self.estimator).__name__} has no predict_proba. Use voting='hard', "
                 f"or a probabilistic classifier: wrap it in "
@@ -381,7 +377,7 @@ class SegmentVotingClassifier(ClassifierMixin, BaseEstimator):
         if method == "predict":
             return self.classes_[self._inner_predict(segments)], clip_index
         if not hasattr(self.estimator_, "predict_proba"):
-            raise _VotingError(
+            raise VotingError(
                 f"method='predict_proba' needs an inner estimator with predict_proba; "
                 f"{type(self.estimator_).__name__} has none. Use method='predict'."
             )

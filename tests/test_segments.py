@@ -13,7 +13,13 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 
 from conftest import music_like
-from skaudio import LibrosaFeatures, SegmentVotingClassifier, SkaudioError, load_audio
+from skaudio import (
+    LibrosaFeatures,
+    SegmentVotingClassifier,
+    SkaudioError,
+    VotingError,
+    load_audio,
+)
 from skaudio.datasets import make_genres
 from skaudio.exceptions import AudioValueError
 from skaudio.segments import segment_clips
@@ -151,10 +157,14 @@ def test_y_length_and_soft_voting_need_proba(genres):
         _model().fit(list(genres.data[:4]), genres.target[:3])
     model = SegmentVotingClassifier(make_pipeline(_features(), SVC()), segment_duration=1.0,
                                     sr=SR)
-    with pytest.raises(SkaudioError, match="no predict_proba.*voting='hard'"):
+    with pytest.raises(VotingError, match="no predict_proba.*voting='hard'") as exc:
         model.fit(genres.data, genres.target)
+    # public, under the root error and ValueError (what sklearn's checks expect)
+    assert isinstance(exc.value, SkaudioError) and isinstance(exc.value, ValueError)
     hard = model.set_params(voting="hard").fit(genres.data, genres.target)
     assert not hasattr(hard, "predict_proba")
+    with pytest.raises(VotingError, match="method='predict'"):
+        hard.predict_segments(genres.data[:1], method="predict_proba")
     # three segments a clip, two classes: the majority of the segment labels, no tie
     labels, clip_index = hard.predict_segments(genres.data[:3])
     majority = [max(set(labels[clip_index == i]), key=list(labels[clip_index == i]).count)
