@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import threadpoolctl
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import ThreadpoolController
 
 from . import io as _audio_io
@@ -168,16 +168,25 @@ def map_clips(func, clips, *, sr, params, offset=0.0, duration=None, n_jobs=None
         # One BLAS thread per clip here as in the workers: results do not depend
         # on n_jobs, and the sequential case does not compete with other work.
         with _limit_threads():
+            first = 0
+            if len(clips) > 1 and effective_n_jobs(n_jobs) > 1:
+                # numba compiles librosa's and skaudio's kernels on first use and caches
+                # them on disk; workers compiling at once can write a mismatched cache
+                # that later crashes every process (numba issue #10128). The first clip
+                # runs here, so workers find every kernel compiled.
+                redo += _place(out, 0, _run_one(*task(0)), clips, bad, counts, writable,
+                               cache)
+                first = 1
             # generator: results are consumed as they arrive and joblib keeps at
             # most pre_dispatch batches in flight, so memory does not grow with X
             results = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(
-                delayed(_run_one)(*task(i)) for i in range(len(clips)))
+                delayed(_run_one)(*task(i)) for i in range(first, len(clips)))
             if verbose:
                 from tqdm.auto import tqdm
 
-                results = tqdm(results, total=len(clips), desc=func.__name__.strip("_"),
-                               unit="clip")
-            for i, result in enumerate(results):
+                results = tqdm(results, total=len(clips), initial=first,
+                               desc=func.__name__.strip("_"), unit="clip")
+            for i, result in enumerate(results, start=first):
                 redo += _place(out, i, result, clips, bad, counts, writable, cache)
             # entries of a foreign shape are misses: compute those clips here
             for i in redo:

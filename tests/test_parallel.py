@@ -1,5 +1,6 @@
 """map_clips: n_jobs, Dask, thread caps, numba's disk cache, errors, memory."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -108,6 +109,20 @@ def test_numba_kernel_loaded_from_disk_cache_in_workers(music_clips):
     out, _ = map_clips(_numba_cache_stats, as_clips(music_clips), sr=SR, params={}, n_jobs=2)
     hits, misses = out.astype(int).T
     assert (hits >= 1).all() and (misses == 0).all(), out
+
+
+def _process_id(y, *, sr):
+    return np.array([os.getpid()])
+
+
+def test_first_clip_runs_in_the_caller_before_workers_start(music_clips):
+    """Workers then load every numba kernel from disk instead of compiling it at once
+    and racing to write the cache (numba issue #10128: a mismatched cache crashes)."""
+    out, _ = map_clips(_process_id, as_clips(music_clips), sr=SR, params={}, n_jobs=2)
+    pids = out.ravel().tolist()
+    assert pids[0] == os.getpid() and os.getpid() not in pids[1:]
+    alone, _ = map_clips(_process_id, as_clips(music_clips), sr=SR, params={}, n_jobs=1)
+    assert alone.ravel().tolist() == [os.getpid()] * len(music_clips)
 
 
 def test_dask_cluster_gives_identical_features(wav_files, reference):
