@@ -17,6 +17,8 @@ line on stderr with a non-zero exit status.
 
 import argparse
 import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from .exceptions import SkaudioError
@@ -50,6 +52,10 @@ def _add_data_options(parser):
                              "temporary folder)")
     parser.add_argument("--n-jobs", type=int, help="parallel feature extraction (-1: all cores)")
     parser.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
+    parser.add_argument("--on-error", choices=["skip", "raise"], default="skip",
+                        help="files that cannot be read (corrupt, truncated): skip (default: "
+                             "leave them out, listed on stderr and in the report) or raise "
+                             "(stop, listing them all)")
 
 
 def _features(args):
@@ -62,15 +68,29 @@ def _features(args):
 def _data_kwargs(args):
     return dict(features=_features(args), label_regex=args.label_regex,
                 group_regex=args.group_regex, memory=args.cache,
-                random_state=args.random_state, n_jobs=args.n_jobs)
+                random_state=args.random_state, n_jobs=args.n_jobs, on_error=args.on_error)
+
+
+@contextmanager
+def _reporting_bad_clips(command):
+    """Print the runner's list of left-out clips on stderr, without warning syntax."""
+    with warnings.catch_warnings(record=True) as caught:
+        yield
+    for w in caught:
+        text = str(w.message)
+        if issubclass(w.category, UserWarning) and "could not be read or processed" in text:
+            print(f"skaudio {command}: warning: {text}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def _benchmark(args):
     from .benchmark import run_benchmark
 
-    results = run_benchmark(args.data, args.split, args.models, args.out,
-                            feature_sets=args.features, verbose=0 if args.quiet else 1,
-                            **_data_kwargs(args))
+    with _reporting_bad_clips("benchmark"):
+        results = run_benchmark(args.data, args.split, args.models, args.out,
+                                feature_sets=args.features, verbose=0 if args.quiet else 1,
+                                **_data_kwargs(args))
     columns = ["model", "features", "accuracy_mean", "accuracy_std", "f1_macro_mean",
                "fit_time_s"]
     print(results.attrs["data"])
@@ -87,8 +107,9 @@ def _train(args):
 
     from .benchmark import train_model
 
-    model = train_model(args.data, args.model, feature_set=args.features,
-                        verbose=0 if args.quiet else 1, **_data_kwargs(args))
+    with _reporting_bad_clips("train"):
+        model = train_model(args.data, args.model, feature_set=args.features,
+                            verbose=0 if args.quiet else 1, **_data_kwargs(args))
     out = Path(args.out)
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -13,16 +13,27 @@ def _results():
         "f1_macro_std": [0.0, 0.1], "fit_time_s": [0.001, 0.01],
         "predict_ms_per_clip": [0.01, 0.1], "input_ms_per_clip": [5.0, 5.0], "n_folds": [2, 2],
     })
-    results.attrs.update(data="builtin: tiny", split="cv:2: two folds", n_clips=16,
-                         classes=["a", "b"], skipped={"cnn": "no torch"})
+    results.attrs.update(data="builtin: tiny; 16 clips, 2 classes", split="cv:2: two folds",
+                         n_clips=16, classes=["a", "b"], skipped={"cnn": "no torch"})
     return results
 
 
 def test_markdown_table():
     text = to_markdown(_results())
     assert "| svm | full | 87.5 ± 12.5 |" in text
-    assert "- **Split**: cv:2: two folds" in text and "16 clips, 2 classes" in text
-    assert "Skipped: cnn (no torch)." in text
+    assert "- **Split**: cv:2: two folds" in text
+    assert text.count("16 clips, 2 classes") == 1  # the data line says it once
+    assert "Skipped: cnn (no torch)." in text and "Left out" not in text
+
+
+def test_markdown_lists_every_bad_clip():
+    results = _results()
+    results.attrs["bad_clips"] = {"a/x.wav": "Cannot decode 'a/x.wav'.\nRe-encode it.",
+                                  "b/y.wav": "Audio file 'b/y.wav' is empty"}
+    text = to_markdown(results)
+    assert "**Left out**: 2 clips" in text
+    assert "- `a/x.wav`: Cannot decode 'a/x.wav'. Re-encode it." in text
+    assert "- `b/y.wav`: Audio file 'b/y.wav' is empty" in text
 
 
 def test_write_report_without_confusions(tmp_path):

@@ -1,5 +1,7 @@
 """Tests for skaudio.benchmark.runner: run_benchmark and train_model on tiny generated data."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,7 +79,8 @@ def feature_table(tmp_path):
 
 
 def test_bunch_input_and_precomputed_features(feature_table):
-    bunch = make_genres(n_per_class=4, duration=0.5, n_classes=2, sr=8000, random_state=0)
+    bunch = make_genres(n_per_class=4, duration=0.5, n_classes=2, n_artists=2, sr=8000,
+                        random_state=0)
     results = run_benchmark(bunch, "groups:2", "dummy,lda", verbose=0)
     assert results.attrs["n_clips"] == 8
     # a feature table: feature models run, audio models are skipped with a reason
@@ -225,3 +228,68 @@ def test_top_level_run_benchmark_is_deprecated():
         old = skaudio.run_benchmark
     assert old is run_benchmark
     assert "run_benchmark" not in skaudio.__all__
+
+
+@pytest.fixture(scope="module")
+def bad_folder(tmp_path_factory):
+    """12 good wav files in two label folders; a copy of them with two corrupt files."""
+    import shutil
+
+    import soundfile as sf
+
+    good = tmp_path_factory.mktemp("good")
+    bunch = make_genres(n_per_class=6, duration=1.0, n_classes=2, difficulty=0, sr=8000,
+                        random_state=0)
+    for i, (y, label) in enumerate(zip(bunch.data, bunch.target, strict=True)):
+        (good / label).mkdir(exist_ok=True)
+        sf.write(good / label / f"{label}_{i:02d}.wav", y, 8000)
+    bad = tmp_path_factory.mktemp("bad") / "songs"
+    shutil.copytree(good, bad)
+    first, second = sorted(set(bunch.target))
+    (bad / first / "zz_not_audio.wav").write_bytes(b"RIFF not really audio")
+    (bad / second / "aa_empty.wav").write_bytes(b"")
+    return good, bad
+
+
+def test_bad_files_are_left_out_and_listed_together(bad_folder):
+    good, bad = bad_folder
+    kwargs = dict(split="cv:2", models="dummy,svm", feature_sets="gtzan", verbose=0)
+    clean = run_benchmark(f"folder:{good}", **kwargs)
+    with pytest.warns(UserWarning, match=r"(?s)2 of 14 clips.*zz_not_audio.*aa_empty"):
+        results = run_benchmark(f"folder:{bad}", **kwargs)
+    assert sorted(Path(p).name for p in results.attrs["bad_clips"]) == ["aa_empty.wav",
+                                                                        "zz_not_audio.wav"]
+    assert "2 unreadable clips left out" in results.attrs["data"]
+    assert results.attrs["n_clips"] == 12
+    # the good clips give exactly the results they give without the bad files
+    pd.testing.assert_frame_equal(results.drop(columns=["fit_time_s", "predict_ms_per_clip",
+                                                        "input_ms_per_clip"]),
+                                  clean.drop(columns=["fit_time_s", "predict_ms_per_clip",
+                                                      "input_ms_per_clip"]))
+    assert results.attrs["confusion"] == clean.attrs["confusion"]
+    with pytest.raises(SkaudioError, match=r"(?s)2 of 14 clips.*zz_not_audio.*aa_empty.*"
+                                           r"on_error='skip'"):
+        run_benchmark(f"folder:{bad}", on_error="raise", **kwargs)
+    with pytest.raises(SkaudioError, match="on_error must be 'skip' or 'raise'"):
+        run_benchmark(f"folder:{bad}", on_error="nan", **kwargs)
+
+
+def test_bad_files_without_a_front_end_are_found_by_reading(bad_folder):
+    from skaudio.benchmark.runner import _probe
+
+    data = load_benchmark_data(f"folder:{bad_folder[1]}")
+    bad = _probe(data, np.arange(len(data.y)))
+    assert sorted(Path(b.name).name for b in bad.values()) == ["aa_empty.wav",
+                                                               "zz_not_audio.wav"]
+    assert sorted(bad) == [i for i, path in enumerate(data.X)
+                           if Path(path).name in ("aa_empty.wav", "zz_not_audio.wav")]
+
+
+def test_train_model_skips_bad_files(bad_folder):
+    with pytest.warns(UserWarning, match="2 of 14 clips"):
+        model = train_model(f"folder:{bad_folder[1]}", "logreg", features={"sr": 8000})
+    clips = make_genres(n_per_class=2, duration=1.0, n_classes=2, difficulty=0, sr=8000,
+                        random_state=1)
+    assert (model.predict(clips.data) == clips.target).mean() >= 0.75
+    with pytest.raises(SkaudioError, match=r"(?s)zz_not_audio.*aa_empty"):
+        train_model(f"folder:{bad_folder[1]}", "logreg", on_error="raise")

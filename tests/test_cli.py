@@ -74,6 +74,55 @@ def test_predict_reports_bad_files_on_one_line(song_folder, tmp_path, capsys):
     assert len(errors) == 2 and "broken.wav" in errors[0] and "missing.mp3" in errors[1]
 
 
+@pytest.fixture(scope="module")
+def bad_folder(song_folder, tmp_path_factory):
+    """The training songs plus two corrupt files, in label folders."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("bad") / "songs"
+    shutil.copytree(song_folder[0] / "train", root)
+    labels = sorted(p.name for p in root.iterdir())
+    (root / labels[0] / "zz_not_audio.wav").write_bytes(b"RIFF not really audio")
+    (root / labels[1] / "aa_empty.wav").write_bytes(b"")
+    return song_folder[0] / "train", root
+
+
+def test_benchmark_leaves_bad_files_out_and_lists_them_all(bad_folder, tmp_path, capsys):
+    good, bad = bad_folder
+    common = ["--split", "cv:2", "--models", "dummy,svm", "--features", "gtzan", "-q"]
+    assert main(["benchmark", "--data", f"folder:{good}", "--out", str(tmp_path / "good"),
+                 *common]) == 0
+    capsys.readouterr()
+    assert main(["benchmark", "--data", f"folder:{bad}", "--out", str(tmp_path / "bad"),
+                 *common]) == 0  # --on-error skip is the default
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "UserWarning" not in captured.err
+    assert captured.err.startswith("skaudio benchmark: warning: 2 of 14 clips")
+    assert "zz_not_audio.wav" in captured.err and "aa_empty.wav" in captured.err
+    assert "2 unreadable clips left out" in captured.out
+    report = (tmp_path / "bad" / "results.md").read_text()
+    assert "Left out**: 2 clips" in report
+    assert "zz_not_audio.wav" in report and "aa_empty.wav" in report
+    # the good clips' results are those of the folder without the bad files
+    columns = ["model", "features", "accuracy_mean", "accuracy_std", "f1_macro_mean"]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "bad" / "results.csv")[columns],
+                                  pd.read_csv(tmp_path / "good" / "results.csv")[columns])
+    # --on-error raise: one error naming both files
+    assert main(["benchmark", "--data", f"folder:{bad}", "--on-error", "raise",
+                 "--out", str(tmp_path / "raise"), *common]) == 1
+    err = capsys.readouterr().err
+    assert "zz_not_audio.wav" in err and "aa_empty.wav" in err and "--on-error skip" in err
+
+
+def test_train_skips_bad_files(bad_folder, tmp_path, capsys):
+    model = tmp_path / "m.joblib"
+    assert main(["train", "--data", f"folder:{bad_folder[1]}", "--model", "logreg",
+                 "--sr", "8000", "--out", str(model), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("skaudio train: warning: 2 of 14 clips")
+    assert model.is_file() and "2 classes" in captured.out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -7,7 +7,7 @@ parsed here into a :class:`BenchmarkData` and a scikit-learn splitter.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +99,28 @@ class BenchmarkData:
         lengths = self.durations()
         return None if lengths is None else float(lengths.min())
 
+    def summary(self):
+        """One line: the spec, what it is, and how many clips, classes and groups."""
+        counts = f"{len(self.y)} clips, {len(np.unique(self.y))} classes"
+        if self.groups is not None:
+            counts += f", {len(np.unique(self.groups))} groups"
+        return f"{self.name}: {self.description}; {counts}"
+
+    def subset(self, rows):
+        """The same dataset restricted to ``rows`` (indices or a boolean mask)."""
+        rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+
+        def take(values):
+            if values is None:
+                return None
+            if isinstance(values, list):
+                return [values[i] for i in rows]
+            return np.asarray(values)[rows]
+
+        return replace(self, X=take(self.X), y=self.y[rows], groups=take(self.groups),
+                       filenames=take(self.filenames), features=take(self.features),
+                       _durations=take(self._durations))
+
 
 def _file_seconds(path):
     import soundfile as sf
@@ -168,7 +190,7 @@ def load_benchmark_data(spec="builtin", *, features=None, label_regex=None, grou
         return BenchmarkData("custom", X, np.asarray(spec.target),
                              groups=_as_array(getattr(spec, "groups", None)),
                              filenames=_filenames(X), feature_params=params,
-                             description=f"custom data, {len(spec.target)} clips")
+                             description="custom data")
     kind, arg = _kind_and_arg(spec)
     params = {**_FEATURES[kind], **overrides}
     if kind == "builtin":
@@ -198,29 +220,34 @@ def load_benchmark_data(spec="builtin", *, features=None, label_regex=None, grou
                              filenames=bunch.frame["filename"].to_numpy(dtype=str),
                              features=bunch.data[names].to_numpy(dtype=np.float64),
                              feature_params=params,
-                             description=f"GTZAN feature table {Path(arg).name}, "
-                                         f"{len(names)} features")
+                             description=f"GTZAN feature table, {len(names)} features")
     if kind == "gtzan":
         from ..datasets import load_gtzan
 
         bunch = load_gtzan(arg)
+        desc = "GTZAN music genres"
     elif kind == "fma":
         from ..datasets import load_fma
 
         root, _, subset = arg.partition("@")
         bunch = load_fma(root, subset or "small", only_existing=True)
+        desc = f"FMA {subset or 'small'} (top-level genres)"
     else:
         from ..datasets import load_audio_folder
 
         if kind == "fsdd":
+            desc = "spoken digits (labels: digits, groups: speakers)"
             label_regex = label_regex or _FSDD_LABEL
             group_regex = group_regex or _FSDD_GROUP
+        else:
+            desc = ("audio folder, labels from " + (f"file names ({label_regex!r})"
+                                                    if label_regex else "folder names")
+                    + (f", groups from file names ({group_regex!r})" if group_regex else ""))
         bunch = load_audio_folder(arg, label_from=label_regex or "folder",
                                   group_from=group_regex)
     X = list(bunch.data)
     return BenchmarkData(spec, X, np.asarray(bunch.target), groups=_as_array(bunch.groups),
-                         filenames=_filenames(X), feature_params=params,
-                         description=bunch.DESCR.strip().splitlines()[0])
+                         filenames=_filenames(X), feature_params=params, description=desc)
 
 
 def _as_array(groups):
@@ -295,3 +322,4 @@ def make_splitter(spec, data, *, random_state=0):
     cv = StratifiedGroupKFold(k, shuffle=True, random_state=random_state)
     return everything, cv, (f"stratified group {k}-fold ({n_groups} groups, no group on both "
                             "sides of a split)")
+

@@ -304,9 +304,10 @@ def _clip_seconds(data):
     return float(min(np.percentile(finite, 90), 30.0)) if finite.size else 30.0
 
 
-def frontend(kind, data, *, feature_set="gtzan", memory=None, n_jobs=None, verbose=0):
+def frontend(kind, data, *, feature_set="gtzan", memory=None, n_jobs=None, verbose=0,
+             on_error="raise"):
     """The unsupervised per-clip transformer behind an input kind (None for audio)."""
-    common = dict(memory=memory, n_jobs=n_jobs, verbose=verbose)
+    common = dict(memory=memory, n_jobs=n_jobs, verbose=verbose, on_error=on_error)
     if kind == "features":
         from ..features import LibrosaFeatures
 

@@ -22,9 +22,12 @@ def to_markdown(results):
     attrs = results.attrs
     lines = []
     if attrs.get("data"):
-        lines += [f"- **Data**: {attrs['data']} ({attrs.get('n_clips', '?')} clips, "
-                  f"{len(attrs.get('classes', []))} classes)",
-                  f"- **Split**: {attrs['split']}"]
+        lines += [f"- **Data**: {attrs['data']}", f"- **Split**: {attrs['split']}"]
+    bad = attrs.get("bad_clips") or {}
+    if bad:
+        lines.append(f"- **Left out**: {len(bad)} clips that could not be read or processed "
+                     "(fix or remove them; `--on-error raise` stops on them):")
+        lines += [f"    - `{name}`: {_one_line(reason)}" for name, reason in bad.items()]
     lines += [
         "- Accuracy and macro-F1 in %, mean ± std over folds; fit time is per fold; "
         "times are wall-clock on a shared machine (noisy).",
@@ -49,6 +52,10 @@ def to_markdown(results):
     if skipped:
         lines += ["", "Skipped: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text):
+    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _slug(name):

@@ -57,7 +57,7 @@ def _take(X, index):
 
 def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, features=None,
                   feature_sets=None, label_regex=None, group_regex=None, memory=None,
-                  random_state=0, n_jobs=None, verbose=1):
+                  random_state=0, n_jobs=None, on_error="skip", verbose=1):
     """Evaluate models on one dataset with one split protocol.
 
     Parameters
@@ -106,6 +106,12 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
         Seed of the built-in data, the shuffled splits and every model.
     n_jobs : int or None, default=None
         Parallel feature extraction (joblib); -1 uses all cores.
+    on_error : {"skip", "raise"}, default="skip"
+        What clips that cannot be read or processed (a corrupt or truncated
+        file) do. ``"skip"``: they are left out before splitting, so the
+        other clips give exactly the results they give without them; they
+        are listed in one warning, in ``results.attrs["bad_clips"]`` and in
+        ``results.md``. ``"raise"``: one error lists all of them.
     verbose : int, default=1
         Progress bars when > 0.
 
@@ -120,8 +126,9 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
         per-clip cost of the model's precomputed input) and ``n_folds``.
         ``results.attrs`` holds ``classes``, ``confusion`` (per model and
         feature set, e.g. ``"svm [gtzan]"``, summed over folds), ``folds``
-        (per-fold DataFrame), ``skipped``, ``feature_sets``, ``data`` and
-        ``split`` descriptions.
+        (per-fold DataFrame), ``skipped``, ``feature_sets``, ``bad_clips``
+        (``{name: reason}`` of the clips left out), ``data`` and ``split``
+        descriptions.
 
     Examples
     --------
@@ -133,65 +140,151 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
     >>> float(results.loc[0, "accuracy_mean"])
     0.5
     """
+    _check_on_error(on_error)
     bench = load_benchmark_data(data, features=features, label_regex=label_regex,
                                 group_regex=group_regex, random_state=random_state)
     mask, cv, split_desc = make_splitter(split, bench, random_state=random_state)
     specs, skipped = resolve_models(models, bench)
     sets, skipped_sets = resolve_feature_sets(feature_sets, bench)
     index = np.flatnonzero(mask)
-    y = bench.y[index]
-    groups = None if bench.groups is None else bench.groups[index]
-    grouped = isinstance(cv, StratifiedGroupKFold | LeaveOneGroupOut)
-    folds = list(cv.split(np.zeros((len(y), 1)), y, groups if grouped else None))
-    classes = np.unique(y)
     with _cache_location(memory) as cache:
-        inputs, input_ms = {}, {}
+        inputs, input_ms, bad = {}, {}, {}  # bad: position in index -> BadClip
 
         def compute(kind, feature_set=None):
+            """Compute one input over the rows taking part; return its bad clips."""
             start = time.perf_counter()
+            failed = []
             if kind == "features" and bench.features is not None:
                 inputs[kind, feature_set] = bench.features[index]
             elif kind == "audio":
                 inputs[kind, feature_set] = _take(bench.X, index)
             else:
                 front = frontend(kind, bench, feature_set=feature_set or "gtzan", memory=cache,
-                                 n_jobs=n_jobs, verbose=verbose)
-                inputs[kind, feature_set] = front.fit_transform(_take(bench.X, index))
+                                 n_jobs=n_jobs, verbose=verbose, on_error="nan")
+                inputs[kind, feature_set], failed = _transform_all(
+                    front, _take(bench.X, index), f"the {feature_set or kind} input")
             elapsed = 0.0 if kind == "audio" or bench.X is None else time.perf_counter() - start
-            input_ms[kind, feature_set] = 1000 * elapsed / len(y)
+            input_ms[kind, feature_set] = 1000 * elapsed / len(index)
+            return {b.index: b for b in failed}
 
         if any(spec.per_feature_set and spec.input == "features" for spec in specs):
             # Each set's features first: a set run by default (not asked for by name)
             # that fails on this data (e.g. a preset's bands above a low Nyquist) is
             # skipped with the reason, and no model runs on it.
             for fs in list(sets):
+                by_default = feature_sets is None and fs != sets[0]
                 try:
-                    compute("features", fs)
+                    failed = compute("features", fs)
+                    new = [b for i, b in failed.items() if i not in bad]
+                    if new and by_default:
+                        # clips the first set read well: the set, not the clips, is at fault
+                        raise SkaudioError(f"{new[0].name}: {new[0].reason}")
                 except SkaudioError as exc:
-                    if feature_sets is not None or fs == sets[0]:
+                    if not by_default:
                         raise
                     sets.remove(fs)
                     skipped_sets[f"{fs} features"] = f"failed on this data: {exc}"
+                    continue
+                bad.update(failed)
         # (model, feature set) pairs; a model that ignores features reads the first set
         runs = [(spec, fs if spec.per_feature_set else "-")
                 for spec in specs for fs in (sets if spec.per_feature_set else sets[:1])]
         for spec, fs in runs:
             if _input_key(spec, fs, sets) not in inputs:
-                compute(*_input_key(spec, fs, sets))
+                bad.update(compute(*_input_key(spec, fs, sets)))
+        if bench.X is not None and set(inputs) == {("audio", None)}:
+            bad.update(_probe(bench, index, n_jobs=n_jobs, verbose=verbose))
+        bad_clips = {b.name: b.reason for _, b in sorted(bad.items())}
+        if bad:
+            _check_bad_clips(bad_clips, len(index), on_error)
+            # leave the bad clips out before splitting, as if they were not there
+            good = np.setdiff1d(np.arange(len(index)), list(bad))
+            bench = bench.subset(np.setdiff1d(np.arange(len(bench.y)), index[list(bad)]))
+            mask, cv, split_desc = make_splitter(split, bench, random_state=random_state)
+            index = np.flatnonzero(mask)
+            inputs = {key: _take(value, good) for key, value in inputs.items()}
+        y = bench.y[index]
+        groups = None if bench.groups is None else bench.groups[index]
+        grouped = isinstance(cv, StratifiedGroupKFold | LeaveOneGroupOut)
+        folds = list(cv.split(np.zeros((len(y), 1)), y, groups if grouped else None))
+        classes = np.unique(y)
         context = dict(random_state=random_state, data=bench, memory=cache,
                        grouped=grouped and groups is not None)
         fold_rows, confusion = _evaluate(runs, sets, folds, inputs, y, classes, groups,
                                          context, verbose=verbose)
     results = _summarize(runs, sets, pd.DataFrame(fold_rows), input_ms)
+    summary = bench.summary()
+    if bad_clips:
+        summary += f" ({len(bad_clips)} unreadable clips left out)"
     results.attrs.update(
         classes=[str(c) for c in classes], confusion=confusion,
-        skipped={**skipped, **skipped_sets}, feature_sets=sets,
-        folds=pd.DataFrame(fold_rows), data=f"{bench.name}: {bench.description}",
+        skipped={**skipped, **skipped_sets}, feature_sets=sets, bad_clips=bad_clips,
+        folds=pd.DataFrame(fold_rows), data=summary,
         split=f"{split}: {split_desc}", n_clips=int(len(y)),
     )
     if out is not None:
         write_report(results, Path(out))
     return results
+
+
+_ON_ERROR = ("skip", "raise")
+
+
+def _check_on_error(on_error):
+    if on_error not in _ON_ERROR:
+        raise SkaudioError(f"on_error must be 'skip' or 'raise'; got {on_error!r}.")
+
+
+def _transform_all(front, X, what):
+    """``front.fit_transform(X)`` with bad clips as NaN rows; (rows, bad clips).
+
+    Every clip failing is not a matter of bad files: it raises, naming the first.
+    """
+    with warnings.catch_warnings():  # the runner reports bad clips itself, once
+        warnings.filterwarnings("ignore", message=r"\d+ of \d+ clips could not be processed")
+        values = front.fit_transform(X)
+    failed = list(getattr(front, "bad_clips_", None) or [])
+    if failed and len(failed) == len(X):
+        raise SkaudioError(f"{what} failed on every clip; the first, "
+                           f"{_reason(failed[0].name, failed[0].reason)}")
+    return values, failed
+
+
+def _reason(name, reason):
+    """A bad clip's reason, naming it once."""
+    return reason if name in reason else f"{name}: {reason}"
+
+
+def _probe(bench, index, *, n_jobs=None, verbose=0):
+    """Read every clip once (when no front end did): ``{position: BadClip}``."""
+    from .._clips import as_clips
+    from .._parallel import map_clips
+
+    params = bench.feature_params
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"\d+ of \d+ clips could not be processed")
+        _, failed = map_clips(_n_samples, as_clips(_take(bench.X, index)), sr=bench.sr,
+                              params={}, offset=params.get("offset", 0.0),
+                              duration=params.get("duration"), n_jobs=n_jobs,
+                              on_error="nan", verbose=verbose, out_shape=(1,))
+    if failed and len(failed) == len(index):
+        raise SkaudioError("No clip could be read; the first, "
+                           f"{_reason(failed[0].name, failed[0].reason)}")
+    return {b.index: b for b in failed}
+
+
+def _n_samples(y, sr):
+    return np.array([y.size], dtype=np.float64)
+
+
+def _check_bad_clips(bad_clips, n_clips, on_error):
+    """Raise, listing every bad clip at once, unless they are to be skipped."""
+    message = (f"{len(bad_clips)} of {n_clips} clips could not be read or processed:\n"
+               + "\n".join(f"  {_reason(n, r)}" for n, r in bad_clips.items()))
+    if on_error == "raise":
+        raise SkaudioError(message + "\nFix or remove them, or leave them out with "
+                           "on_error='skip' (--on-error skip).")
+    warnings.warn(message + "\nThey are left out.", UserWarning, stacklevel=3)
 
 
 def _input_key(spec, fs, sets):
@@ -277,7 +370,7 @@ def _summarize(runs, sets, folds, input_ms):
 
 def train_model(data="builtin", model="svm", *, features=None, feature_set="gtzan",
                 label_regex=None, group_regex=None, memory=None, random_state=0, n_jobs=None,
-                verbose=0):
+                on_error="skip", verbose=0):
     """Fit one benchmark model on a whole dataset, as an estimator taking audio.
 
     The result is a :class:`~sklearn.pipeline.Pipeline` (front end such as
@@ -298,8 +391,10 @@ def train_model(data="builtin", model="svm", *, features=None, feature_set="gtza
     feature_set : {"gtzan", "full"}, default="gtzan"
         The LibrosaFeatures preset of a feature model (or of segment voting);
         a feature table holds ``"gtzan"`` only.
-    features, label_regex, group_regex, memory, random_state, n_jobs, verbose
-        As in :func:`run_benchmark`.
+    features, label_regex, group_regex, memory, random_state, n_jobs, on_error, verbose
+        As in :func:`run_benchmark`: with ``on_error="skip"`` the model is
+        trained on the clips that can be read, and the others are listed in
+        one warning.
 
     Returns
     -------
@@ -315,6 +410,7 @@ def train_model(data="builtin", model="svm", *, features=None, feature_set="gtza
     >>> model.predict_proba(clips).shape
     (4, 2)
     """
+    _check_on_error(on_error)
     bench = load_benchmark_data(data, features=features, label_regex=label_regex,
                                 group_regex=group_regex, random_state=random_state)
     specs, _ = resolve_models(model, bench)
@@ -322,6 +418,26 @@ def train_model(data="builtin", model="svm", *, features=None, feature_set="gtza
         raise ValueError(f"train_model fits one model; got {model!r}.")
     spec = specs[0]
     (feature_set,), _ = resolve_feature_sets([feature_set], bench)
+    # The saved front end keeps its defaults (no n_jobs, silent, raising on a bad
+    # clip); the one that computes the training inputs is a configured copy of it.
+    front = frontend(spec.input, bench, feature_set=feature_set, memory=memory)
+    inputs = None
+    if bench.features is not None:
+        inputs = bench.features
+    elif bench.X is not None:
+        every = np.arange(len(bench.y))
+        if front is None:  # segment voting reads the clips itself: read them once first
+            bad = _probe(bench, every, n_jobs=n_jobs, verbose=verbose)
+        else:
+            configured = clone(front).set_params(n_jobs=n_jobs, verbose=verbose, on_error="nan")
+            inputs, failed = _transform_all(configured, bench.X, f"the {spec.input} input")
+            bad = {b.index: b for b in failed}
+        if bad:
+            _check_bad_clips({b.name: b.reason for _, b in sorted(bad.items())}, len(every),
+                             on_error)
+            good = np.setdiff1d(every, list(bad))
+            bench = bench.subset(good)
+            inputs = None if inputs is None else inputs[good]
     head = spec.make(Build(random_state, bench, memory, feature_set=feature_set))
     if not hasattr(head, "predict_proba"):
         from sklearn.calibration import CalibratedClassifierCV
@@ -329,18 +445,13 @@ def train_model(data="builtin", model="svm", *, features=None, feature_set="gtza
         head = CalibratedClassifierCV(head, ensemble=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if spec.input == "audio":  # segment voting reads the clips itself
+        if front is None:  # segment voting
             return head.fit(bench.X, bench.y)
-        # The saved front end keeps its defaults (no n_jobs, silent); the one that
-        # computes the training inputs is a configured copy of it.
-        front = frontend(spec.input, bench, feature_set=feature_set, memory=memory)
-        if spec.input == "features" and bench.features is not None:
-            # a feature table: fit the head on its rows; the front end learns nothing
-            # and is fitted on a silent clip only to be ready for new audio
+        head.fit(inputs, bench.y)
+        if bench.X is None:
+            # a feature table: the front end learns nothing and is fitted on a
+            # silent clip only to be ready for new audio
             front.fit([np.zeros(bench.sr, dtype=np.float32)])
-            head.fit(bench.features, bench.y)
         else:
-            inputs = clone(front).set_params(n_jobs=n_jobs, verbose=verbose)
-            head.fit(inputs.fit_transform(bench.X), bench.y)
             front.fit(bench.X)
     return pipeline(spec.input, front, head)
