@@ -72,3 +72,33 @@ def test_bad_data_specs(spec, match):
 def test_bad_split_specs(split, match):
     with pytest.raises(SkaudioError, match=match):
         make_splitter(split, load_benchmark_data(EASY))
+
+
+@pytest.mark.parametrize("split", ["groups:2", "logo"])
+def test_group_splits_need_groups_of_several_clips(split):
+    from sklearn.utils import Bunch
+
+    y = np.array(["a", "b"] * 4)
+    one_each = load_benchmark_data(Bunch(data=np.zeros((8, 100)), target=y, groups=np.arange(8)))
+    with pytest.raises(SkaudioError, match=r"each of its 8 clips is a group of its own.*cv:K"):
+        make_splitter(split, one_each)
+    none = load_benchmark_data(Bunch(data=np.zeros((8, 100)), target=y))
+    with pytest.raises(SkaudioError, match=r"'custom' has none; give the data groups"):
+        make_splitter(split, none)
+
+
+def test_group_split_on_a_folder_without_groups_names_the_regex(tmp_path):
+    import soundfile as sf
+
+    for label in ("a", "b"):
+        (tmp_path / label).mkdir()
+        for i in range(2):
+            sf.write(tmp_path / label / f"artist{i}_{label}.wav", np.zeros(800), 8000)
+    data = load_benchmark_data(f"folder:{tmp_path}")
+    assert data.summary() == (f"folder:{tmp_path}: audio folder, labels from folder names; "
+                              "4 clips, 2 classes")
+    with pytest.raises(SkaudioError, match="has none; pass --group-regex"):
+        make_splitter("groups:2", data)
+    grouped = load_benchmark_data(f"folder:{tmp_path}", group_regex=r"^(?P<group>[^_]+)_")
+    assert grouped.summary().endswith("4 clips, 2 classes, 2 groups")
+    assert make_splitter("groups:2", grouped)[0].all()

@@ -93,6 +93,10 @@ def test_bunch_input_and_precomputed_features(feature_table):
     assert results["input_ms_per_clip"].eq(0).all()
     with pytest.raises(SkaudioError, match="holds the GTZAN set only"):
         run_benchmark(f"features:{feature_table}", "cv:3", "svm", feature_sets="full")
+    # the 30-s table: one track per row, no artists; a group split would be a random split
+    with pytest.raises(SkaudioError, match="group of its own.*GTZAN lists no artists.*"
+                                           "fault-filtered"):
+        run_benchmark(f"features:{feature_table}", "groups:3", "svm", verbose=0)
 
 
 def test_train_model_on_a_feature_table_takes_audio(feature_table):

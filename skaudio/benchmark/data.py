@@ -309,12 +309,15 @@ def make_splitter(spec, data, *, random_state=0):
             )
         cv = StratifiedKFold(k, shuffle=True, random_state=random_state)
         return everything, cv, f"stratified {k}-fold cross-validation (shuffled, random clips)"
-    if data.groups is None:
+    n_groups = 0 if data.groups is None else len(np.unique(data.groups))
+    if n_groups == 0 or n_groups == n:
+        # one group per clip would make a group split a random split, silently
+        has = ("has none" if n_groups == 0 else
+               f"has none (each of its {n} clips is a group of its own)")
         raise SkaudioError(
-            f"Split {spec!r} needs groups (artists, speakers), but {data.name!r} has none; "
-            "use cv:K, or folder: with --group-regex."
+            f"Split {spec!r} needs groups (artists, speakers) to keep apart, but "
+            f"{data.name!r} {has}; {_group_remedy(data)}"
         )
-    n_groups = len(np.unique(data.groups))
     if kind == "logo":
         return everything, LeaveOneGroupOut(), f"leave-one-group-out ({n_groups} groups)"
     if k > n_groups:
@@ -323,3 +326,14 @@ def make_splitter(spec, data, *, random_state=0):
     return everything, cv, (f"stratified group {k}-fold ({n_groups} groups, no group on both "
                             "sides of a split)")
 
+
+def _group_remedy(data):
+    """What to do when a group split finds no groups, by kind of data."""
+    kind = str(data.name).partition(":")[0]
+    if kind in ("gtzan", "features"):
+        return ("GTZAN lists no artists: use 'fault-filtered' (the artist-filtered split) "
+                "or cv:K.")
+    if kind in ("folder", "fsdd"):
+        return ("pass --group-regex (group_regex=) with a named group 'group' matched in "
+                "the file names, e.g. '^(?P<group>[^_]+)_' for artist_title.wav, or use cv:K.")
+    return "give the data groups (a Bunch with 'groups'), or use cv:K."
