@@ -3,9 +3,9 @@
 Everything starts from the onset-strength envelope of the log-mel
 spectrogram that the other features share, so no rhythm feature computes
 an STFT of its own. :func:`tempogram` is librosa's autocorrelation
-tempogram with the transforms run along contiguous memory (the same
-values, several times faster); :func:`tempo` is ``librosa.feature.tempo``
-on it, i.e. the tempo of ``librosa.beat.beat_track``.
+tempogram, computed once and shared by the tempo and the rhythm
+descriptors; :func:`tempo` is ``librosa.feature.tempo`` on it, i.e. the
+tempo of ``librosa.beat.beat_track``.
 """
 
 import librosa
@@ -60,8 +60,9 @@ def tempogram(envelope, *, sr, hop_length=512, ac_size=8.0):
     Equal to ``librosa.feature.tempogram(onset_envelope=envelope, sr=sr,
     hop_length=hop_length, win_length=W)`` with ``W`` the frames in
     ``ac_size`` seconds: each frame's centred, Hann-windowed stretch of the
-    envelope is autocorrelated and scaled to a maximum of 1. The frames are
-    laid out contiguously so each FFT runs along memory.
+    envelope is autocorrelated and scaled to a maximum of 1. The transforms
+    run in float64, as librosa's: in float32, near-equal tempo bins of short
+    clips swap places.
 
     Parameters
     ----------
@@ -93,7 +94,6 @@ def tempogram(envelope, *, sr, hop_length=512, ac_size=8.0):
     half = win_length // 2
     padded = np.pad(envelope, (half, half), mode="linear_ramp", end_values=(0, 0))
     frames = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
-    # float64 as in librosa: in float32, near-equal tempo bins of short clips swap places
     windowed = frames * librosa.filters.get_window("hann", win_length, fftbins=True)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
     spectrum = scipy.fft.rfft(windowed, n=n_pad, axis=-1)

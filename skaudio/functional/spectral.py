@@ -6,6 +6,7 @@ serves them all (see :func:`skaudio.functional.frame_features`).
 """
 
 import librosa
+import numba
 import numpy as np
 
 __all__ = ["spectral_centroid_bandwidth", "spectral_contrast", "spectral_flatness",
@@ -72,9 +73,31 @@ def spectral_rolloff(S, *, freqs, roll_percent=0.85):
     >>> spectral_rolloff(np.array([[1.0], [8.0], [1.0]]), freqs=np.array([0.0, 100.0, 200.0]))
     array([100.])
     """
-    cumulative = np.cumsum(S, axis=0)
-    reached = cumulative >= roll_percent * cumulative[-1]
-    return freqs[np.argmax(reached, axis=0)]
+    if S.dtype not in (np.float32, np.float64) or S.shape[0] == 0:
+        cumulative = np.cumsum(S, axis=0)
+        reached = cumulative >= roll_percent * cumulative[-1]
+        return freqs[np.argmax(reached, axis=0)]
+    # numpy's cumsum and threshold, in S's dtype and order, one compiled pass per frame
+    index = _first_reaching(np.asfortranarray(S), S.dtype.type(roll_percent))
+    return freqs[index]
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_reaching(S, fraction):  # pragma: no cover - compiled
+    """Per column, the first row where the running sum reaches ``fraction`` of the total."""
+    n_freqs, n_frames = S.shape
+    running = np.empty(n_freqs, dtype=S.dtype)
+    out = np.zeros(n_frames, dtype=np.int64)
+    for t in range(n_frames):
+        running[0] = S[0, t]
+        for f in range(1, n_freqs):
+            running[f] = running[f - 1] + S[f, t]
+        threshold = fraction * running[n_freqs - 1]
+        for f in range(n_freqs):
+            if running[f] >= threshold:
+                out[t] = f
+                break
+    return out
 
 
 def _estimate_tuning(S, *, sr, n_fft, bins_per_octave=12, fmin=150.0, fmax=4000.0):
