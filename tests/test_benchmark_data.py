@@ -102,3 +102,17 @@ def test_group_split_on_a_folder_without_groups_names_the_regex(tmp_path):
     grouped = load_benchmark_data(f"folder:{tmp_path}", group_regex=r"^(?P<group>[^_]+)_")
     assert grouped.summary().endswith("4 clips, 2 classes, 2 groups")
     assert make_splitter("groups:2", grouped)[0].all()
+
+
+def test_a_feature_table_accepts_only_its_own_settings(tmp_path):
+    from skaudio import LibrosaFeatures
+
+    columns = list(LibrosaFeatures().fit([np.zeros(100)]).get_feature_names_out())
+    table = tmp_path / "features_30_sec.csv"
+    rows = [",".join([f"blues.0000{i}.wav", *["0.5"] * len(columns), "blues"]) for i in range(2)]
+    table.write_text("\n".join([",".join(["filename", *columns, "label"]), *rows]) + "\n")
+    same = load_benchmark_data(f"features:{table}", features={"sr": 22050, "duration": 30})
+    assert same.features.shape == (2, 57) and same.feature_params["sr"] == 22050
+    for other in ({"n_mfcc": 13}, {"features": "full"}, {"offset": 5.0}):
+        with pytest.raises(SkaudioError, match="computed with librosa's defaults"):
+            load_benchmark_data(f"features:{table}", features=other)

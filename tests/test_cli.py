@@ -1,5 +1,6 @@
 """Tests for the ``skaudio`` command line: benchmark, train, predict, models."""
 
+import re
 import subprocess
 import sys
 
@@ -121,6 +122,32 @@ def test_train_skips_bad_files(bad_folder, tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.err.startswith("skaudio train: warning: 2 of 14 clips")
     assert model.is_file() and "2 classes" in captured.out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--sr", "8000"], r"\(sr=8000\).*Leave out --sr,"),
+        (["--n-mfcc", "13", "--clip-duration", "10"],
+         r"\(n_mfcc=13, duration=10.0\).*Leave out --n-mfcc/--clip-duration,"),
+    ],
+)
+@pytest.mark.parametrize("command", ["train", "benchmark"])
+def test_a_feature_table_rejects_feature_settings(command, options, message, tmp_path, capsys):
+    table = tmp_path / "features_30_sec.csv"
+    table.write_text("filename,label\n")
+    out = ["--out", str(tmp_path / "m.joblib")]
+    assert main([command, "--data", f"features:{table}", *options, *out]) == 1
+    err = capsys.readouterr().err
+    assert re.search(message, err) and "computed with librosa's defaults" in err
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_a_feature_table_that_is_audio_is_named(song_folder, tmp_path, capsys):
+    wav = song_folder[1][0]
+    assert main(["train", "--data", f"features:{wav}", "--out", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert f"{str(wav)!r} is not a CSV feature table" in err and "folder:PATH" in err
 
 
 @pytest.mark.parametrize(

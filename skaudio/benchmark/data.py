@@ -31,6 +31,12 @@ _FEATURES = {
     "fsdd": {"sr": 8000, "n_fft": 512, "hop_length": 128, "n_mels": 40},
     "features": {"duration": 30.0},
 }
+# How the GTZAN feature table was computed (librosa's defaults, first 30 s): the
+# only LibrosaFeatures settings a model trained on the table can use on new audio.
+_TABLE_SETTINGS = {"sr": 22050, "n_fft": 2048, "hop_length": 512, "n_mels": 128, "n_mfcc": 20,
+                   "n_chroma": 12, "offset": 0.0, "duration": 30.0}
+_CLI_OPTION = {"sr": "--sr", "n_fft": "--n-fft", "hop_length": "--hop-length",
+               "n_mels": "--n-mels", "n_mfcc": "--n-mfcc", "duration": "--clip-duration"}
 _FSDD_LABEL = r"^(?P<label>\d+)_"
 _FSDD_GROUP = r"^\d+_(?P<group>[A-Za-z]+)_"
 _BUILTIN = {"n_per_class": int, "duration": float, "n_classes": int, "n_artists": int,
@@ -204,10 +210,10 @@ def load_benchmark_data(spec="builtin", *, features=None, label_regex=None, grou
         return BenchmarkData(spec, bunch.data, bunch.target, groups=bunch.groups,
                              feature_params=params, description=desc)
     if kind == "features":
-        from ..datasets import load_gtzan_features
         from ..features import LibrosaFeatures
 
-        bunch = load_gtzan_features(arg)
+        _check_table_settings(arg, overrides)
+        bunch = _load_table(arg)
         names = [str(c) for c in
                  LibrosaFeatures().fit([np.zeros(1)]).get_feature_names_out()]
         missing = [c for c in names if c not in bunch.data.columns]
@@ -248,6 +254,39 @@ def load_benchmark_data(spec="builtin", *, features=None, label_regex=None, grou
     X = list(bunch.data)
     return BenchmarkData(spec, X, np.asarray(bunch.target), groups=_as_array(bunch.groups),
                          filenames=_filenames(X), feature_params=params, description=desc)
+
+
+def _check_table_settings(path, overrides):
+    """Feature settings a precomputed table cannot honour are an error, never ignored."""
+    conflicts = {k: v for k, v in overrides.items()
+                 if k not in _TABLE_SETTINGS or v != _TABLE_SETTINGS[k]}
+    if conflicts:
+        given = ", ".join(f"{k}={v}" for k, v in conflicts.items())
+        options = "/".join(_CLI_OPTION.get(k, k) for k in conflicts)
+        raise SkaudioError(
+            f"The feature table {path!r} was computed with librosa's defaults on the first "
+            f"30 s at 22050 Hz, so feature settings cannot change it ({given}); a model "
+            f"trained on it would compute other features from new audio than it learned "
+            f"from. Leave out {options}, or use the audio itself (gtzan:PATH or "
+            f"folder:PATH) to choose other settings."
+        )
+
+
+def _load_table(path):
+    """load_gtzan_features, with every failure to parse naming the file."""
+    import pandas as pd
+
+    from ..datasets import load_gtzan_features
+
+    try:
+        return load_gtzan_features(path)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = "not text" if isinstance(exc, UnicodeDecodeError) else str(exc).strip()
+        raise SkaudioError(
+            f"{path!r} is not a CSV feature table ({reason}); features: takes the GTZAN "
+            f"table features_30_sec.csv or features_3_sec.csv. For audio files use "
+            f"folder:PATH or gtzan:PATH."
+        ) from None
 
 
 def _as_array(groups):
