@@ -12,18 +12,99 @@ Examples
     skaudio predict genre.joblib song1.mp3 song2.flac
 
 Errors (missing files, unreadable audio, bad options) are printed as one
-line on stderr with a non-zero exit status.
+line on stderr with a non-zero exit status: 1 for a failed run, 2 for bad
+usage (a mistyped option gets a "did you mean" suggestion).
 """
 
 import argparse
+import difflib
+import math
 import sys
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import __version__
 from .exceptions import SkaudioError
 
 __all__ = ["main"]
+
+# Longest window any seconds option may ask for: a week of audio is already far
+# beyond what one clip can hold, and it keeps sample counts from overflowing.
+_MAX_SECONDS = 7 * 24 * 3600.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" suggestions (Python >= 3.12's suggest_on_error, for 3.10+)."""
+
+    def _check_value(self, action, value):
+        if action.choices is not None and value not in action.choices:
+            choices = [str(c) for c in action.choices]
+            message = f"invalid choice: {value!r} (choose from {', '.join(choices)})"
+            close = difflib.get_close_matches(str(value), choices, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+            raise argparse.ArgumentError(action, message)
+
+    def unrecognized(self, extras):
+        """Exit with an error naming the unknown arguments and the closest options."""
+        # compared without the dashes, which every option shares
+        options = {o.lstrip("-"): o for action in self._actions for o in action.option_strings
+                   if o.startswith("--")}
+        unknown = [arg.partition("=")[0] for arg in extras if arg.startswith("-")]
+        hints = []
+        for arg in unknown:
+            close = difflib.get_close_matches(arg.lstrip("-"), options, n=1, cutoff=0.6)
+            if close:
+                hints.append(options[close[0]] + (f" (for {arg})" if len(unknown) > 1 else ""))
+        message = f"unrecognized arguments: {' '.join(extras)}"
+        if hints:
+            message += f"; did you mean {', '.join(hints)}?"
+        self.error(message)
+
+
+def _integer(minimum=None, maximum=None, *, nonzero=False):
+    """An argparse type: an integer in [minimum, maximum] (and not 0 if ``nonzero``)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if nonzero and value == 0:
+            raise argparse.ArgumentTypeError("0 is not allowed; give a positive number, "
+                                             "or -1 for all cores")
+        if (minimum is not None and value < minimum) or (maximum is not None
+                                                           and value > maximum):
+            bounds = " and ".join(
+                ([] if minimum is None else [f"at least {minimum}"])
+                + ([] if maximum is None else [f"at most {maximum}"]))
+            raise argparse.ArgumentTypeError(f"{value} is out of range: give {bounds}")
+        return value
+
+    return parse
+
+
+def _seconds(*, zero):
+    """An argparse type: a finite number of seconds, > 0 (or >= 0), at most a week."""
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number of seconds")
+        if value < 0 or (value == 0 and not zero):
+            least = "0 or more" if zero else "more than 0"
+            raise argparse.ArgumentTypeError(f"{text} s: give {least} seconds")
+        if value > _MAX_SECONDS:
+            raise argparse.ArgumentTypeError(
+                f"{text} s is more than a week ({_MAX_SECONDS:.0f} s); give seconds within "
+                "the files")
+        return value
+
+    return parse
 
 _DATA_HELP = (
     "builtin (generated, default; options as builtin:n_per_class=10,duration=3), "
@@ -40,18 +121,22 @@ def _add_data_options(parser):
     parser.add_argument("--group-regex", metavar="RE",
                         help="folder: regex with a named group 'group' (artist, speaker)")
     feat = parser.add_argument_group("feature extraction (LibrosaFeatures; default per dataset)")
-    feat.add_argument("--sr", type=int, help="sample rate in Hz")
-    feat.add_argument("--n-fft", type=int, help="FFT size")
-    feat.add_argument("--hop-length", type=int, help="hop between frames, in samples")
-    feat.add_argument("--n-mels", type=int, help="mel bands")
-    feat.add_argument("--n-mfcc", type=int, help="MFCCs")
-    feat.add_argument("--clip-duration", type=float, metavar="SECONDS",
+    feat.add_argument("--sr", type=_integer(1000, 768000), metavar="HZ",
+                      help="sample rate in Hz")
+    feat.add_argument("--n-fft", type=_integer(16, 2**20), metavar="N", help="FFT size")
+    feat.add_argument("--hop-length", type=_integer(1, 2**20), metavar="N",
+                      help="hop between frames, in samples")
+    feat.add_argument("--n-mels", type=_integer(1, 1024), metavar="N", help="mel bands")
+    feat.add_argument("--n-mfcc", type=_integer(1, 1024), metavar="N", help="MFCCs")
+    feat.add_argument("--clip-duration", type=_seconds(zero=False), metavar="SECONDS",
                       help="analyse at most this many seconds of each clip")
     parser.add_argument("--cache", metavar="DIR",
                         help="keep per-clip features in DIR between runs (default: a "
                              "temporary folder)")
-    parser.add_argument("--n-jobs", type=int, help="parallel feature extraction (-1: all cores)")
-    parser.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
+    parser.add_argument("--n-jobs", type=_integer(nonzero=True), metavar="N",
+                        help="parallel feature extraction (-1: all cores)")
+    parser.add_argument("--random-state", type=_integer(0, 2**32 - 1), default=0, metavar="N",
+                        help="seed (default 0)")
     parser.add_argument("--on-error", choices=["skip", "raise"], default="skip",
                         help="files that cannot be read (corrupt, truncated): skip (default: "
                              "leave them out, listed on stderr and in the report) or raise "
@@ -174,10 +259,12 @@ def _models(args):
 
 
 def _parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="skaudio", description="Audio classification with scikit-learn: benchmark "
         "models, train one, classify your own audio files.")
+    parser.add_argument("--version", action="version", version=f"skaudio {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.commands = sub.choices  # name -> subcommand parser, for its own usage errors
 
     bench = sub.add_parser("benchmark", help="evaluate many models on one dataset",
                            description="Evaluate models on one dataset with one split "
@@ -215,9 +302,10 @@ def _parser():
                              "probability, tab-separated.")
     predict.add_argument("model", metavar="FILE", help="a model saved by 'skaudio train'")
     predict.add_argument("audio", nargs="+", metavar="AUDIO", help="audio files")
-    predict.add_argument("--duration", type=float, default=30.0,
+    predict.add_argument("--duration", type=_seconds(zero=True), default=30.0,
+                         metavar="SECONDS",
                          help="seconds of each file to analyse (default 30; 0: all)")
-    predict.add_argument("--offset", type=float, default=0.0,
+    predict.add_argument("--offset", type=_seconds(zero=True), default=0.0, metavar="SECONDS",
                          help="start this many seconds into each file")
     predict.set_defaults(func=_predict)
 
@@ -246,7 +334,10 @@ def main(argv=None):
        name ...
     0
     """
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        parser.commands.get(args.command, parser).unrecognized(extras)
     try:
         return args.func(args)
     except (SkaudioError, OSError, ValueError, ImportError) as exc:

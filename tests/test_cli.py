@@ -179,6 +179,82 @@ def test_usage_errors_exit_2(capsys):
     assert exc.value.code == 2
 
 
+def test_version(capsys):
+    import skaudio
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out == f"skaudio {skaudio.__version__}\n"
+
+
+def _usage_error(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["benchmark", "--modles", "svm"],
+         "unrecognized arguments: --modles svm; did you mean --models?"),
+        (["benchmark", "--modles=svm"], "did you mean --models?"),
+        (["predict", "m.joblib", "a.wav", "--ofset", "3"], "did you mean --offset?"),
+        (["train", "--out", "x", "--bogus", "--randomstate", "3"],
+         "did you mean --random-state (for --randomstate)?"),
+        (["benchmark", "--on-error", "skp"], "invalid choice: 'skp' (choose from skip, raise); "
+                                             "did you mean 'skip'?"),
+        (["benchmrk"], "did you mean 'benchmark'?"),
+    ],
+)
+def test_mistyped_options_get_a_suggestion_and_the_subcommand_usage(argv, message, capsys):
+    lines = _usage_error(argv, capsys)
+    assert message in lines[-1]
+    command = argv[0] if argv[0] != "benchmrk" else ""
+    assert lines[0].startswith(f"usage: skaudio {command}".rstrip())
+    assert lines[-1].startswith(f"skaudio {command}".rstrip() + ": error:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--offset", "inf"], "argument --offset: 'inf' is not a finite number of seconds"),
+        (["--offset", "1e308"], "argument --offset: 1e308 s is more than a week"),
+        (["--duration", "inf"], "argument --duration: 'inf' is not a finite number"),
+        (["--duration", "nan"], "argument --duration: 'nan' is not a finite number"),
+        (["--duration", "-1"], "argument --duration: -1 s: give 0 or more seconds"),
+        (["--offset", "soon"], "'soon' is not a number of seconds"),
+    ],
+)
+def test_predict_windows_must_be_finite_seconds(argv, message, capsys):
+    assert message in _usage_error(["predict", "m.joblib", "a.wav", *argv], capsys)[-1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--sr", "0"], "argument --sr: 0 is out of range: give at least 1000"),
+        (["--n-fft", "1e9"], "argument --n-fft: '1e9' is not an integer"),
+        (["--n-mfcc", "0"], "argument --n-mfcc: 0 is out of range"),
+        (["--clip-duration", "inf"], "argument --clip-duration: 'inf' is not a finite"),
+        (["--clip-duration", "0"], "give more than 0 seconds"),
+        (["--n-jobs", "0"], "argument --n-jobs: 0 is not allowed"),
+        (["--random-state", "-1"], "argument --random-state: -1 is out of range"),
+    ],
+)
+@pytest.mark.parametrize("command", ["benchmark", "train"])
+def test_numeric_options_are_checked(command, argv, message, capsys):
+    assert message in _usage_error([command, "--out", "x", *argv], capsys)[-1]
+
+
+def test_unknown_model_names_the_closest(capsys):
+    assert main(["train", "--data", EASY, "--model", "svmm", "--out", "x.joblib"]) == 1
+    assert "Unknown model 'svmm'. Did you mean 'svm'?" in capsys.readouterr().err
+
+
 def test_console_entry_point():
     done = subprocess.run([sys.executable, "-m", "skaudio", "models"], capture_output=True,
                           text=True, timeout=120)

@@ -13,6 +13,7 @@ set. A model's *head* is fitted on its input inside each training fold;
 :func:`pipeline` joins front end + head as one estimator to train and save.
 """
 
+import difflib
 import importlib.util
 from dataclasses import dataclass
 from functools import cache
@@ -285,9 +286,11 @@ def resolve_models(models, data):
                         skipped[spec.name] = reason
             continue
         if name not in MODELS:
+            close = difflib.get_close_matches(name, [*MODELS, *_PRESETS], n=1)
+            hint = f"Did you mean {close[0]!r}? " if close else ""
             raise SkaudioError(
-                f"Unknown model {name!r}; choose from {sorted(MODELS)} or a preset "
-                f"{sorted(_PRESETS)}."
+                f"Unknown model {name!r}. {hint}Choose from {sorted(MODELS)} or a preset "
+                f"{sorted(_PRESETS)} (see 'skaudio models')."
             )
         reason = _unavailable(MODELS[name], data)
         if reason is not None:
