@@ -129,10 +129,14 @@ def _median_filter(x, size, axis):
     if n <= 2 or size // 2 > n:  # windows reaching past one reflection: scipy's own way
         return _scipy_median(x, size, axis)
     along_rows = axis in (0, -2)
-    lines = np.ascontiguousarray(x if along_rows else x.T)  # (n_steps, n_lanes)
+    lines = x if along_rows else x.T  # (n_steps, n_lanes)
+    if not (lines.flags.c_contiguous or lines.flags.f_contiguous):
+        lines = np.ascontiguousarray(lines)
+    # a Fortran-ordered input is read in place (its lanes strided) and the result laid
+    # out the same way: no copy in or out, and the window itself stays contiguous
     half = size // 2
     index = np.pad(np.arange(lines.shape[0]), half, mode="symmetric")
-    out = np.empty_like(lines)
+    out = np.empty_like(lines, order="K")
     _sliding_median(lines, index, size, out)
     return out if along_rows else out.T
 
