@@ -199,8 +199,11 @@ def _train(args):
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, out)
+    from .benchmark.models import MODELS
+
     classes = ", ".join(str(c) for c in model.classes_)
-    print(f"trained {args.model} ({args.features} features) on {args.data} "
+    features = f" ({args.features} features)" if MODELS[args.model].per_feature_set else ""
+    print(f"trained {args.model}{features} on {args.data} "
           f"({len(model.classes_)} classes: {classes}); saved to {out}")
     return 0
 
@@ -284,7 +287,8 @@ def _parser():
                             "feature family) or gtzan,full (default: every set the data allow)")
     bench.add_argument("--out", default="skaudio-benchmark", metavar="DIR",
                        help="output folder (default ./skaudio-benchmark)")
-    bench.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    bench.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bars, no per-epoch lines of the nets")
     bench.set_defaults(func=_benchmark)
 
     train = sub.add_parser("train", help="fit one model on a whole dataset and save it",
@@ -294,7 +298,8 @@ def _parser():
     train.add_argument("--features", default="gtzan", choices=["gtzan", "full"],
                        help="the feature set of a feature model (default gtzan)")
     train.add_argument("--out", required=True, metavar="FILE", help="where to save the model")
-    train.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    train.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bars, no per-epoch lines of the nets")
     train.set_defaults(func=_train)
 
     predict = sub.add_parser("predict", help="classify audio files with a saved model",

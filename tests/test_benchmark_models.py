@@ -58,3 +58,11 @@ def test_feature_front_end_per_set():
     assert params["n_mfcc"] == 13 and params["sr"] == 8000 and params["n_jobs"] == 2
     front = frontend("features", data, feature_set="full")
     assert front.get_params()["features"] == "full" and front.get_params()["stats"] is None
+
+
+@pytest.mark.parametrize("name", ["cnn", "wavenet"])
+@pytest.mark.parametrize("verbose", [0, 1])
+def test_nets_follow_the_runs_verbosity(name, verbose):
+    pytest.importorskip("skorch")
+    data = load_benchmark_data(SHORT)
+    assert MODELS[name].make(Build(0, data, verbose=verbose)).verbose == verbose

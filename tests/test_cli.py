@@ -10,6 +10,7 @@ import soundfile as sf
 
 from skaudio.cli import main
 from skaudio.datasets import make_genres
+from skaudio.exceptions import SkaudioError
 
 EASY = "builtin:n_per_class=6,duration=1,n_classes=2,difficulty=0,sr=8000"
 
@@ -264,3 +265,29 @@ def test_console_entry_point():
     assert done.returncode == 1
     assert done.stderr.strip().startswith("skaudio predict: error:")
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_is_shown_unless_quiet(quiet, monkeypatch, tmp_path):
+    import skaudio.benchmark
+
+    seen = {}
+
+    def fake_train_model(data, model, **kwargs):
+        seen["verbose"] = kwargs["verbose"]
+        raise SkaudioError("stop here")
+
+    monkeypatch.setattr(skaudio.benchmark, "train_model", fake_train_model)
+    main(["train", "--model", "cnn", "--out", str(tmp_path / "m"), *(["-q"] if quiet else [])])
+    assert seen["verbose"] == (0 if quiet else 1)
+
+
+def test_nets_print_their_epochs_on_stderr(tmp_path, capsys):
+    pytest.importorskip("skorch")
+    model = tmp_path / "cnn.joblib"
+    tiny = "builtin:n_per_class=2,duration=0.5,n_classes=2,difficulty=0,sr=8000"
+    assert main(["train", "--data", tiny, "--model", "cnn", "--out", str(model)]) == 0
+    captured = capsys.readouterr()
+    assert "epoch" in captured.err and "train_loss" in captured.err
+    assert "train_loss" not in captured.out
+    assert captured.out.startswith("trained cnn on builtin:") and "features" not in captured.out

@@ -62,6 +62,7 @@ class Build:
     memory: object = None  # per-clip cache folder
     feature_set: str = "gtzan"
     grouped: bool = False  # the outer split is by groups: tune by groups too
+    verbose: int = 0  # nets: print a line per epoch
 
 
 # Feature sets: LibrosaFeatures' ``features`` preset (its own statistics).
@@ -171,7 +172,7 @@ def _cnn(build):
     from ..nets import CNNClassifier
 
     return CNNClassifier(n_blocks=3, channels=16, max_epochs=15, batch_size=16, lr=3e-3,
-                         random_state=build.random_state)
+                         random_state=build.random_state, verbose=build.verbose)
 
 
 def _wavenet(build):
@@ -179,7 +180,7 @@ def _wavenet(build):
 
     return WaveNetClassifier(n_blocks=1, n_layers=6, residual_channels=16, skip_channels=32,
                              stride=8, max_epochs=10, batch_size=16, lr=3e-3,
-                             random_state=build.random_state)
+                             random_state=build.random_state, verbose=build.verbose)
 
 
 _SPECS = [

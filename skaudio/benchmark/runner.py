@@ -18,10 +18,11 @@ features are also computed once.
 estimator that takes audio (paths or waveforms), ready for :mod:`joblib`.
 """
 
+import sys
 import tempfile
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +114,7 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
         are listed in one warning, in ``results.attrs["bad_clips"]`` and in
         ``results.md``. ``"raise"``: one error lists all of them.
     verbose : int, default=1
-        Progress bars when > 0.
+        When > 0: progress bars, and a line per epoch of each net (on stderr).
 
     Returns
     -------
@@ -209,7 +210,7 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
         folds = list(cv.split(np.zeros((len(y), 1)), y, groups if grouped else None))
         classes = np.unique(y)
         context = dict(random_state=random_state, data=bench, memory=cache,
-                       grouped=grouped and groups is not None)
+                       grouped=grouped and groups is not None, verbose=int(verbose))
         fold_rows, confusion = _evaluate(runs, sets, folds, inputs, y, classes, groups,
                                          context, verbose=verbose)
     results = _summarize(runs, sets, pd.DataFrame(fold_rows), input_ms)
@@ -325,7 +326,8 @@ def _evaluate(runs, sets, folds, inputs, y, classes, groups, context, *, verbose
                 # Small dense problems: BLAS threads only add contention (an MLP fold
                 # ran 50x slower on 2 busy cores); nets keep torch's own threading.
                 limit = 1 if spec.group == "classical" else None
-                with warnings.catch_warnings(), threadpool_limits(limits=limit):
+                with warnings.catch_warnings(), threadpool_limits(limits=limit), \
+                        _progress_to_stderr(spec, verbose):
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     warnings.filterwarnings("ignore", message="Variables are collinear")
                     start = time.perf_counter()
@@ -350,6 +352,11 @@ def _evaluate(runs, sets, folds, inputs, y, classes, groups, context, *, verbose
         if bar is not None:
             bar.close()
     return rows, confusion
+
+
+def _progress_to_stderr(spec, verbose):
+    """The nets' epoch lines go to stderr, with the progress bars, not into the results."""
+    return redirect_stdout(sys.stderr) if verbose and spec.group == "nets" else nullcontext()
 
 
 def _summarize(runs, sets, folds, input_ms):
@@ -438,12 +445,13 @@ def train_model(data="builtin", model="svm", *, features=None, feature_set="gtza
             good = np.setdiff1d(every, list(bad))
             bench = bench.subset(good)
             inputs = None if inputs is None else inputs[good]
-    head = spec.make(Build(random_state, bench, memory, feature_set=feature_set))
+    head = spec.make(Build(random_state, bench, memory, feature_set=feature_set,
+                           verbose=int(verbose)))
     if not hasattr(head, "predict_proba"):
         from sklearn.calibration import CalibratedClassifierCV
 
         head = CalibratedClassifierCV(head, ensemble=False)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _progress_to_stderr(spec, verbose):
         warnings.simplefilter("ignore", ConvergenceWarning)
         if front is None:  # segment voting
             return head.fit(bench.X, bench.y)
