@@ -140,7 +140,7 @@ def test_mixup_pairs():
 def test_check_augment_recipes_and_errors():
     assert check_augment(None, kind="waveform", shape=(1, 100)) == {}
     assert check_augment("default", kind="waveform", shape=(1, 100)) == {
-        "gain_db": 6.0, "snr_db": (10.0, 40.0), "time_mask": 10, "n_masks": 1, "mixup": 0.2}
+        "gain_db": 6.0, "snr_db": (10.0, 40.0), "time_mask": 10, "n_masks": 1}
     assert check_augment({"freq_mask": 3, "n_masks": 0}, kind="spectrogram",
                          shape=(1, 8, 8)) == {}
     assert check_augment({"mixup": 0, "time_shift": None}, kind="spectrogram",
@@ -157,7 +157,7 @@ def test_check_augment_recipes_and_errors():
 
 def test_batch_augmenter_is_seeded_and_keeps_dtype():
     X = np.random.default_rng(3).normal(size=(6, 1, 8, 30)).astype(np.float32)
-    recipe = check_augment("default", kind="spectrogram", shape=(1, 8, 12))
+    recipe = {**check_augment("default", kind="spectrogram", shape=(1, 8, 12)), "mixup": 0.2}
     a = BatchAugmenter(recipe, rng(5), crop=12)
     b = BatchAugmenter(recipe, rng(5), crop=12)
     for _ in range(3):
