@@ -12,6 +12,7 @@ import importlib
 from .exceptions import (
     AudioLoadError,
     AudioValueError,
+    BadClipsWarning,
     InvalidInputError,
     SkaudioError,
     VotingError,
@@ -22,6 +23,9 @@ __version__ = "0.1.0"
 # public name -> module that defines it, imported on first attribute access
 _LAZY = {
     "AugmentedClassifier": ".augmented",
+    "BadClip": "._parallel",
+    "ClipCounts": "._parallel",
+    "count_clips": "._parallel",
     "LibrosaFeatures": ".features",
     "MelSpectrogram": ".spectrogram",
     "RawWaveform": ".waveform",
@@ -34,6 +38,7 @@ _MOVED = {"run_benchmark": "skaudio.benchmark"}
 __all__ = [
     "AudioLoadError",
     "AudioValueError",
+    "BadClipsWarning",
     "InvalidInputError",
     "SkaudioError",
     "VotingError",

@@ -57,15 +57,14 @@ class AudioTransformerMixin:
         """Run ``func`` over the clips with this transformer's shared settings.
 
         Passes ``sr``, ``offset``, ``duration``, ``n_jobs``, ``memory``,
-        ``on_error`` and ``verbose`` to :func:`skaudio._parallel.map_clips`
-        and, with ``on_error="nan"``, records ``bad_clips_``.
+        ``on_error`` and ``verbose`` to :func:`skaudio._parallel.map_clips`.
+        Sets no attribute: bad clips are reported by a ``BadClipsWarning``
+        (and to :func:`skaudio.count_clips`).
         """
-        out, bad_clips = map_clips(
+        out, _ = map_clips(
             func, clips, sr=self.sr, params=params, offset=self.offset,
             duration=self.duration, n_jobs=self.n_jobs, memory=self.memory,
             on_error=self.on_error, verbose=self.verbose, out_shape=out_shape)
-        if self.on_error == "nan":
-            self.bad_clips_ = bad_clips
         return out
 
     def _transform_input(self, X):

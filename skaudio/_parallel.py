@@ -25,7 +25,7 @@ computed and how many were served by the cache.
 import threading
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import threadpoolctl
@@ -35,7 +35,7 @@ from threadpoolctl import ThreadpoolController
 from . import io as _audio_io
 from ._cache import check_memory
 from ._clips import clip_key, load_clip
-from .exceptions import SkaudioError
+from .exceptions import BadClipsWarning, SkaudioError
 
 __all__ = ["BadClip", "ClipCounts", "count_clips", "map_clips"]
 
@@ -65,12 +65,16 @@ class ClipCounts:
         Cache entries found but not served (damaged, another clip's, of
         another shape, or another user's); their clips were recomputed and
         are counted in ``computed``.
+    bad_clips : list of BadClip
+        The clips that gave a NaN row, in the order they were found (each
+        ``index`` is the clip's row in its own call).
     """
 
     computed: int = 0
     cached: int = 0
     failed: int = 0
     rejected: int = 0
+    bad_clips: list = field(default_factory=list, repr=False)
 
 
 _COUNTERS = []
@@ -79,11 +83,13 @@ _COUNTERS_LOCK = threading.Lock()
 
 @contextmanager
 def count_clips():
-    """Count clip computations and cache hits of the ``map_clips`` calls inside.
+    """Count clip computations, cache hits and bad clips of the transforms inside.
 
-    Calls made in this process are counted, whatever ``n_jobs`` or backend
-    the transformers use; calls made inside other processes (e.g. a
-    ``GridSearchCV(n_jobs=2)`` fitting pipelines in workers) are not.
+    Every skaudio transformer computes its clips through the same path, so
+    this counts for all of them. Calls made in this process are counted,
+    whatever ``n_jobs`` or backend the transformers use; calls made inside
+    other processes (e.g. a ``GridSearchCV(n_jobs=2)`` fitting pipelines in
+    workers) are not.
 
     Yields
     ------
@@ -98,6 +104,16 @@ def count_clips():
     ...     _ = LibrosaFeatures(features=["rms"]).fit_transform(X)
     >>> counts
     ClipCounts(computed=2, cached=0, failed=0, rejected=0)
+
+    Collect the clips that gave rows of NaN with ``on_error="nan"``:
+
+    >>> import warnings
+    >>> from skaudio import BadClipsWarning
+    >>> with count_clips() as counts, warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", BadClipsWarning)
+    ...     _ = LibrosaFeatures(on_error="nan").fit_transform([X[0], X[1][:0]])
+    >>> [(b.index, b.name) for b in counts.bad_clips]
+    [(1, 'clip[1]')]
     """
     counts = ClipCounts()
     with _COUNTERS_LOCK:
@@ -112,8 +128,9 @@ def count_clips():
 def _count(local):
     with _COUNTERS_LOCK:
         for counts in _COUNTERS:
-            for field in ("computed", "cached", "failed", "rejected"):
-                setattr(counts, field, getattr(counts, field) + getattr(local, field))
+            for name in ("computed", "cached", "failed", "rejected"):
+                setattr(counts, name, getattr(counts, name) + getattr(local, name))
+            counts.bad_clips.extend(local.bad_clips)
 
 
 def map_clips(func, clips, *, sr, params, offset=0.0, duration=None, n_jobs=None,
@@ -195,6 +212,7 @@ def map_clips(func, clips, *, sr, params, offset=0.0, duration=None, n_jobs=None
                 _place(out, i, _run_one(*task(i, read=False)), clips, bad, counts, writable,
                        cache)
     finally:
+        counts.bad_clips = list(bad)
         _count(counts)
     return out.finish(bad), _report(bad, len(clips))
 
@@ -424,10 +442,8 @@ def _report(bad, n_clips):
     if bad:
         listing = "\n".join(f"  [{b.index}] {b.name}: {b.reason}" for b in bad[:20])
         more = f"\n  ... and {len(bad) - 20} more" if len(bad) > 20 else ""
-        warnings.warn(
+        warnings.warn(BadClipsWarning(
             f"{len(bad)} of {n_clips} clips could not be processed and gave rows of "
-            f"NaN (on_error='nan'); see the fitted attribute bad_clips_:\n{listing}{more}",
-            UserWarning,
-            stacklevel=3,
-        )
+            f"NaN (on_error='nan'); this warning's bad_clips attribute, or "
+            f"skaudio.count_clips, gives them as data:\n{listing}{more}", bad), stacklevel=3)
     return bad

@@ -30,3 +30,23 @@ class VotingError(SkaudioError, ValueError):
     For example ``voting="soft"`` (or ``predict_proba``) with an inner
     estimator that has no ``predict_proba``.
     """
+
+
+class BadClipsWarning(UserWarning):
+    """Some clips could not be processed and gave rows of NaN (``on_error="nan"``).
+
+    One warning per ``transform`` call lists them; its ``bad_clips``
+    attribute holds them as data, and :func:`skaudio.count_clips` collects
+    them over any block of calls.
+
+    Attributes
+    ----------
+    bad_clips : list of BadClip
+        The (index, name, reason) of each clip that gave a row of NaN; the
+        index is the clip's row in that call.
+    """
+
+    def __init__(self, message, bad_clips=()):
+        super().__init__(message)
+        self.bad_clips = list(bad_clips)
+

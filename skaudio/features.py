@@ -155,8 +155,9 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         computed once per setting, across fits, folds and processes.
     on_error : {"raise", "nan"}, default="raise"
         A clip that cannot be read or analysed raises a ``SkaudioError``
-        naming it, or (``"nan"``) gives a row of NaN, one warning listing
-        the bad clips, and an entry in ``bad_clips_``.
+        naming it, or (``"nan"``) gives a row of NaN and one
+        ``BadClipsWarning`` listing the bad clips (as data in its
+        ``bad_clips``; :func:`skaudio.count_clips` collects them too).
     verbose : int, default=0
         Show a progress bar when > 0.
 
@@ -167,9 +168,6 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         audio).
     feature_names_in_ : ndarray of str
         Column names of a DataFrame X, when it has string column names.
-    bad_clips_ : list of BadClip
-        With ``on_error="nan"``, set by each ``transform``: the (index, name,
-        reason) of each clip that gave a row of NaN.
 
     See Also
     --------

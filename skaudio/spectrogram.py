@@ -80,8 +80,8 @@ class MelSpectrogram(_FixedShapeTransformer):
         once per setting, across fits, folds and processes.
     on_error : {"raise", "nan"}, default="raise"
         A clip that cannot be read raises a ``SkaudioError`` naming it, or
-        (``"nan"``) gives a tensor of NaN, one warning listing the bad
-        clips, and an entry in ``bad_clips_``.
+        (``"nan"``) gives a tensor of NaN and one ``BadClipsWarning``
+        listing the bad clips (see :func:`skaudio.count_clips`).
     verbose : int, default=0
         Show a progress bar when > 0.
 
@@ -95,8 +95,6 @@ class MelSpectrogram(_FixedShapeTransformer):
         Samples per clip when fitted on a 2-D array, else 1.
     feature_names_in_ : ndarray of str
         Column names of a DataFrame X, when it has string column names.
-    bad_clips_ : list of BadClip
-        With ``on_error="nan"``, set by each ``transform``.
 
     See Also
     --------

@@ -61,8 +61,8 @@ class RawWaveform(_FixedShapeTransformer):
         Directory of a per-clip cache.
     on_error : {"raise", "nan"}, default="raise"
         A clip that cannot be read raises a ``SkaudioError`` naming it, or
-        (``"nan"``) gives a tensor of NaN, one warning, and an entry in
-        ``bad_clips_``.
+        (``"nan"``) gives a tensor of NaN and one ``BadClipsWarning``
+        listing the bad clips (see :func:`skaudio.count_clips`).
     verbose : int, default=0
         Show a progress bar when > 0.
 
@@ -76,8 +76,6 @@ class RawWaveform(_FixedShapeTransformer):
         Samples per clip when fitted on a 2-D array, else 1.
     feature_names_in_ : ndarray of str
         Column names of a DataFrame X, when it has string column names.
-    bad_clips_ : list of BadClip
-        With ``on_error="nan"``, set by each ``transform``.
 
     See Also
     --------

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from conftest import music_like  # noqa: E402
-from skaudio import MelSpectrogram, SkaudioError  # noqa: E402
+from skaudio import BadClipsWarning, MelSpectrogram, SkaudioError  # noqa: E402
 from skaudio.nets import CNNClassifier, TorchMelSpectrogram  # noqa: E402
 
 SMALL = dict(n_fft=512, hop_length=256, n_mels=32)
@@ -139,9 +139,9 @@ def test_pipeline_with_cnn_classifier_fits(music_clips):
 def test_bad_file_gives_nan_tensor_with_on_error_nan(music_files, tmp_path):
     missing = str(tmp_path / "missing.wav")
     mel = TorchMelSpectrogram(device="cpu", duration=1.0, on_error="nan", **SMALL)
-    with pytest.warns(UserWarning, match="1 of 5 clips could not be processed"):
+    with pytest.warns(BadClipsWarning, match="1 of 5 clips could not be processed") as caught:
         out = mel.fit_transform([music_files[0], missing, *music_files[1:]])
-    assert [(b.index, b.name) for b in mel.bad_clips_] == [(1, missing)]
+    assert [(b.index, b.name) for b in caught[0].message.bad_clips] == [(1, missing)]
     assert np.isnan(out[1]).all() and np.isfinite(out[[0, 2, 3, 4]]).all()
     ref = MelSpectrogram(duration=1.0, **SMALL).fit_transform(music_files)
     assert np.max(np.abs(out[[0, 2, 3, 4]] - ref)) < DB_TOL

@@ -3,8 +3,8 @@
 Each bad input either raises a ``SkaudioError`` naming the file (or clip) and
 the remedy, or gives finite, documented values. With ``on_error="nan"``
 nothing is lost: each bad clip gives a row of NaN, every good row is the row
-the clip gives alone, one warning lists the bad clips, and ``bad_clips_``
-holds (index, name, reason) for each.
+the clip gives alone, and one ``BadClipsWarning`` lists the bad clips and
+carries (index, name, reason) for each; ``transform`` sets no attribute.
 
 ``load_audio`` on its own is covered by ``test_io.py``; the degenerate
 waveforms of ``LibrosaFeatures`` (silence, DC, one sample, NaN lists) by
@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from conftest import music_like
-from skaudio import AudioLoadError, SkaudioError
+from skaudio import AudioLoadError, BadClipsWarning, SkaudioError, count_clips
 from skaudio.exceptions import InvalidInputError
 
 SR = 22050
@@ -172,9 +172,9 @@ def test_on_error_nan_loses_nothing(tmp_path, name, n_jobs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = transformer.transform(X)
-    ours = [w for w in caught if issubclass(w.category, UserWarning)
-            and "could not be processed" in str(w.message)]
+    ours = [w for w in caught if issubclass(w.category, BadClipsWarning)]
     assert len(ours) == 1, [str(w.message) for w in caught]
+    assert "could not be processed" in str(ours[0].message)
     for i in bad_index:
         assert X[i] in str(ours[0].message)
 
@@ -186,7 +186,8 @@ def test_on_error_nan_loses_nothing(tmp_path, name, n_jobs):
         else:
             np.testing.assert_array_equal(out[i], alone.transform([x])[0])
 
-    bad_clips = transformer.bad_clips_
+    bad_clips = ours[0].message.bad_clips
+    assert not hasattr(transformer, "bad_clips_")  # transform sets nothing
     assert [b.index for b in bad_clips] == bad_index
     assert [b.name for b in bad_clips] == [X[i] for i in bad_index]
     assert all(b.reason and X[b.index] in b.reason for b in bad_clips)
@@ -198,10 +199,11 @@ def test_on_error_nan_on_waveforms(name):
              np.array([], dtype=np.float32), music_like(duration=1.0, seed=1),
              np.array([np.inf] * 3000)]
     transformer = make(name, on_error="nan")
-    with pytest.warns(UserWarning, match=r"3 of 5 clips(.|\n)*clip\[1\](.|\n)*clip\[2\]"):
+    with count_clips() as counts, pytest.warns(
+            BadClipsWarning, match=r"3 of 5 clips(.|\n)*clip\[1\](.|\n)*clip\[2\]"):
         out = transformer.fit_transform(clips)
-    assert [b.index for b in transformer.bad_clips_] == [1, 2, 4]
-    assert [b.name for b in transformer.bad_clips_] == ["clip[1]", "clip[2]", "clip[4]"]
+    assert [b.index for b in counts.bad_clips] == [1, 2, 4]
+    assert [b.name for b in counts.bad_clips] == ["clip[1]", "clip[2]", "clip[4]"]
     assert np.isnan(out[[1, 2, 4]]).all()
     np.testing.assert_array_equal(out[3], make(name).fit_transform([clips[3]])[0])
 
@@ -209,10 +211,10 @@ def test_on_error_nan_on_waveforms(name):
 @pytest.mark.parametrize("name", transformer_names())
 def test_on_error_nan_clean_batch_has_no_bad_clips(name):
     transformer = make(name, on_error="nan")
-    with warnings.catch_warnings():
+    with count_clips() as counts, warnings.catch_warnings():
         warnings.simplefilter("error")
         out = transformer.fit_transform([music_like(duration=1.0, seed=3)])
-    assert transformer.bad_clips_ == []
+    assert counts.bad_clips == []
     assert np.isfinite(out).all()
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from skaudio import RawWaveform, SkaudioError, load_audio
+from skaudio import BadClipsWarning, RawWaveform, SkaudioError, load_audio
 
 
 @pytest.fixture(scope="module")
@@ -109,11 +109,11 @@ def test_flatten_and_pandas_output(music_clips):
 def test_bad_clip_with_on_error_nan(music_clips):
     clips = [music_clips[0], np.full(100, np.nan), music_clips[1]]
     wave = RawWaveform(duration=0.1, on_error="nan")
-    with pytest.warns(UserWarning, match="1 of 3 clips"):
+    with pytest.warns(BadClipsWarning, match="1 of 3 clips") as caught:
         out = wave.fit_transform(clips)
     assert out.shape == (3, 1, 2205) and np.isnan(out[1]).all()
     np.testing.assert_array_equal(out[[0, 2], 0], music_clips[:2, :2205])  # good rows kept
-    assert [b.index for b in wave.bad_clips_] == [1]
+    assert [b.index for b in caught[0].message.bad_clips] == [1]
     with pytest.raises(SkaudioError, match=r"clip\[1\].*NaN"):
         RawWaveform(duration=0.1).fit_transform(clips)
 

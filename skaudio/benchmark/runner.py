@@ -33,7 +33,8 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
-from ..exceptions import SkaudioError
+from .._parallel import count_clips
+from ..exceptions import BadClipsWarning, SkaudioError
 from .data import load_benchmark_data, make_splitter
 from .models import Build, frontend, pipeline, resolve_feature_sets, resolve_models
 from .report import run_label, write_report
@@ -241,10 +242,10 @@ def _transform_all(front, X, what):
 
     Every clip failing is not a matter of bad files: it raises, naming the first.
     """
-    with warnings.catch_warnings():  # the runner reports bad clips itself, once
-        warnings.filterwarnings("ignore", message=r"\d+ of \d+ clips could not be processed")
+    with count_clips() as counts, warnings.catch_warnings():
+        warnings.simplefilter("ignore", BadClipsWarning)  # the runner reports them itself, once
         values = front.fit_transform(X)
-    failed = list(getattr(front, "bad_clips_", None) or [])
+    failed = counts.bad_clips
     if failed and len(failed) == len(X):
         raise SkaudioError(f"{what} failed on every clip; the first, "
                            f"{_reason(failed[0].name, failed[0].reason)}")
