@@ -317,6 +317,8 @@ MAKERS = {"skaudio-gtzan": Skaudio, "skaudio-full": Skaudio, "librosa-plain": Li
 # FSDD: 8 kHz words of 0.14-2.3 s, so 64 ms frames with a 16 ms hop and 40 mel bands,
 # as in skaudio's own FSDD benchmark (benchmarks/run_real.py).
 FSDD_PARAMS = {"n_fft": 512, "hop_length": 128, "n_mels": 40}
+# environment variables that change what runs, shown in the report's command
+SHOWN_ENV = ("NUMBA_CACHE_DIR",)
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
@@ -556,7 +558,8 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=HERE / "results" / "peers.md",
                         help="markdown report; a .csv is written beside it")
     args = parser.parse_args(argv)
-    command = shlex.join(["python", "benchmarks/peers.py",
+    command = shlex.join([*(f"{v}={os.environ[v]}" for v in SHOWN_ENV if v in os.environ),
+                          "python", "benchmarks/peers.py",
                           *(sys.argv[1:] if argv is None else argv)])
     names = [n for n in ALL_SETS if n in args.sets and not (args.no_peers and n in PEER_SETS)]
     wanted = args.data or ["fsdd", "genres"] + (["folder"] if args.folder else [])
