@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .exceptions import SkaudioError
+from .exceptions import BadClipsWarning, SkaudioError
 
 __all__ = ["main"]
 
@@ -162,9 +162,8 @@ def _reporting_bad_clips(command):
     with warnings.catch_warnings(record=True) as caught:
         yield
     for w in caught:
-        text = str(w.message)
-        if issubclass(w.category, UserWarning) and "could not be read or processed" in text:
-            print(f"skaudio {command}: warning: {text}", file=sys.stderr)
+        if issubclass(w.category, BadClipsWarning):
+            print(f"skaudio {command}: warning: {w.message}", file=sys.stderr)
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 

@@ -259,8 +259,12 @@ def test_bad_files_are_left_out_and_listed_together(bad_folder):
     good, bad = bad_folder
     kwargs = dict(split="cv:2", models="dummy,svm", feature_sets="gtzan", verbose=0)
     clean = run_benchmark(f"folder:{good}", **kwargs)
-    with pytest.warns(UserWarning, match=r"(?s)2 of 14 clips.*zz_not_audio.*aa_empty"):
+    with pytest.warns(skaudio.BadClipsWarning,
+                      match=r"(?s)2 of 14 clips.*zz_not_audio.*aa_empty") as caught:
         results = run_benchmark(f"folder:{bad}", **kwargs)
+    assert len(caught) == 1  # one report, not one per front end
+    assert sorted(Path(b.name).name for b in caught[0].message.bad_clips) == [
+        "aa_empty.wav", "zz_not_audio.wav"]
     assert sorted(Path(p).name for p in results.attrs["bad_clips"]) == ["aa_empty.wav",
                                                                         "zz_not_audio.wav"]
     assert "2 unreadable clips left out" in results.attrs["data"]
@@ -290,7 +294,7 @@ def test_bad_files_without_a_front_end_are_found_by_reading(bad_folder):
 
 
 def test_train_model_skips_bad_files(bad_folder):
-    with pytest.warns(UserWarning, match="2 of 14 clips"):
+    with pytest.warns(skaudio.BadClipsWarning, match="2 of 14 clips"):
         model = train_model(f"folder:{bad_folder[1]}", "logreg", features={"sr": 8000})
     clips = make_genres(n_per_class=2, duration=1.0, n_classes=2, difficulty=0, sr=8000,
                         random_state=1)

@@ -198,7 +198,7 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
             bad.update(_probe(bench, index, n_jobs=n_jobs, verbose=verbose))
         bad_clips = {b.name: b.reason for _, b in sorted(bad.items())}
         if bad:
-            _check_bad_clips(bad_clips, len(index), on_error)
+            _check_bad_clips([b for _, b in sorted(bad.items())], len(index), on_error)
             # leave the bad clips out before splitting, as if they were not there
             good = np.setdiff1d(np.arange(len(index)), list(bad))
             bench = bench.subset(np.setdiff1d(np.arange(len(bench.y)), index[list(bad)]))
@@ -264,7 +264,7 @@ def _probe(bench, index, *, n_jobs=None, verbose=0):
 
     params = bench.feature_params
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"\d+ of \d+ clips could not be processed")
+        warnings.simplefilter("ignore", BadClipsWarning)  # the caller reports them, once
         _, failed = map_clips(_n_samples, as_clips(_take(bench.X, index)), sr=bench.sr,
                               params={}, offset=params.get("offset", 0.0),
                               duration=params.get("duration"), n_jobs=n_jobs,
@@ -279,14 +279,18 @@ def _n_samples(y, sr):
     return np.array([y.size], dtype=np.float64)
 
 
-def _check_bad_clips(bad_clips, n_clips, on_error):
-    """Raise, listing every bad clip at once, unless they are to be skipped."""
-    message = (f"{len(bad_clips)} of {n_clips} clips could not be read or processed:\n"
-               + "\n".join(f"  {_reason(n, r)}" for n, r in bad_clips.items()))
+def _check_bad_clips(bad, n_clips, on_error):
+    """Raise, listing every bad clip at once, or warn that they are left out.
+
+    The warning is a :class:`~skaudio.BadClipsWarning` whose ``bad_clips``
+    hold them as data (their ``index`` is the clip's row among the rows run).
+    """
+    message = (f"{len(bad)} of {n_clips} clips could not be read or processed:\n"
+               + "\n".join(f"  {_reason(b.name, b.reason)}" for b in bad))
     if on_error == "raise":
         raise SkaudioError(message + "\nFix or remove them, or leave them out with "
                            "on_error='skip' (--on-error skip).")
-    warnings.warn(message + "\nThey are left out.", UserWarning, stacklevel=3)
+    warnings.warn(BadClipsWarning(message + "\nThey are left out.", bad), stacklevel=3)
 
 
 def _input_key(spec, fs, sets):
@@ -441,8 +445,7 @@ def train_model(data="builtin", model="svm", *, features=None, feature_set="gtza
             inputs, failed = _transform_all(configured, bench.X, f"the {spec.input} input")
             bad = {b.index: b for b in failed}
         if bad:
-            _check_bad_clips({b.name: b.reason for _, b in sorted(bad.items())}, len(every),
-                             on_error)
+            _check_bad_clips([b for _, b in sorted(bad.items())], len(every), on_error)
             good = np.setdiff1d(every, list(bad))
             bench = bench.subset(good)
             inputs = None if inputs is None else inputs[good]
