@@ -15,7 +15,9 @@ from .functional.texture import texture_windows, window_length
 
 __all__ = ["PRESETS", "LibrosaFeatures"]
 
-_RICH = ("mean", "std", "min", "max", "median", "q25", "q75", "skew", "kurtosis")
+_RICH = ("mean", "std", "min", "max", "median", "q25", "q75", "skew", "kurtosis",
+         "slope", "third1", "third2", "third3")
+_BRIEF = ("mean", "std", "slope", "third1", "third2", "third3")
 
 PRESETS = {
     "gtzan": tuple((name, ("mean", "var")) for name in FEATURES),
@@ -30,8 +32,8 @@ PRESETS = {
         ("mfcc_delta", _RICH),
         ("mfcc_delta2", _RICH),
         ("spectral_contrast", _RICH),
-        ("chroma", ("mean", "std")),
-        ("tonnetz", ("mean", "std")),
+        ("chroma", _BRIEF),
+        ("tonnetz", _BRIEF),
     ),
 }
 """Named feature sets: each a sequence of (family, statistics) pairs.
@@ -39,15 +41,19 @@ PRESETS = {
 ``"gtzan"`` is the GTZAN table's 57 columns (mean and variance of each
 family, the tempo, 20 MFCCs). ``"full"`` is every family that measurably
 helps classification, each with the statistics that serve it best: nine
-statistics (mean, std, min, max, median, quartiles, skew, kurtosis) of
-every frame-wise feature, of the MFCCs and of their first and second
-derivatives, of the spectral contrast bands and of the harmonic share of
-each frame's energy; mean and standard deviation of each pitch class and
-tonnetz dimension; the tempo and the rhythm descriptors. It leaves out the
-mean and variance of the harmonic/percussive *waveforms* (they measure the
-recording's level and DC offset: with them, accuracy on spoken digits by
-unseen speakers drops from 0.69 to 0.58) and the 128 log-mel bands (0.69 to
-0.61).
+distribution statistics (mean, std, min, max, median, quartiles, skew,
+kurtosis) and four of movement in time (the slope, and the means of the
+first, middle and last third of the clip) of every frame-wise feature, of
+the MFCCs and of their first and second derivatives, of the spectral
+contrast bands and of the harmonic share of each frame's energy; mean,
+standard deviation and the four time statistics of each pitch class and
+tonnetz dimension; the tempo and the rhythm descriptors: 1,113 columns at
+the default ``n_mfcc=20``. It leaves out the mean and variance of the
+harmonic/percussive *waveforms* (they measure the recording's level and DC
+offset: with them, accuracy on spoken digits by unseen speakers drops from
+0.69 to 0.58) and the 128 log-mel bands (0.69 to 0.61). The time
+statistics raise spoken digits by unseen speakers (8 kHz, leave one speaker
+out) from 0.61 to 0.67 and the built-in genres by artist from 0.63 to 0.65.
 """
 
 
@@ -112,7 +118,7 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         feature families from :data:`skaudio.functional.FAMILIES`; None is
         ``"gtzan"``. ``"gtzan"``: the GTZAN table's 57 columns.
         ``"full"``: every family, each with the statistics that serve
-        accuracy best (about 560 columns with the default ``n_mfcc``).
+        accuracy best (1,113 columns with the default ``n_mfcc``).
         Families: ``chroma_stft, rms, spectral_centroid, spectral_bandwidth,
         rolloff, zero_crossing_rate, harmony, perceptr, tempo, mfcc`` (the
         GTZAN set), ``mfcc_delta, mfcc_delta2, spectral_contrast,
@@ -128,8 +134,10 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
     stats : list of str or None, default=None
         Statistics over frames, from ``mean, var, std, min, max, median,
         q25, q75, iqr, skew, kurtosis`` (variance with ddof=0, as GTZAN;
-        skew and excess kurtosis are 0 for a constant feature), applied to
-        every family. None: the preset's own statistics per family, or
+        skew and excess kurtosis are 0 for a constant feature) and the
+        statistics of movement in time ``slope, third1, third2, third3``
+        (the least-squares trend over the clip, the means of its first,
+        middle and last thirds), applied to every family. None: the preset's own statistics per family, or
         ``("mean", "var")`` for a list of families.
     texture_window : float or None, default=None
         Texture windows, in seconds (Tzanetakis & Cook, 2002): each frame

@@ -140,7 +140,9 @@ def test_full_preset_names_every_column_and_holds_every_family(music_clips):
     families = {name for name, _ in PRESETS["full"]}
     # all but the level-bound HPSS waveforms and the 128 raw mel bands (see PRESETS)
     assert families == set(FAMILIES) - {"log_mel", "harmony", "perceptr"}
+    assert len(names) == 1113
     for column in ["mfcc1_kurtosis", "mfcc_delta20_std", "contrast7_q75", "tonnetz6_mean",
+                   "mfcc2_third3", "chroma5_slope", "harmonic_ratio_third1",
                    "pulse_clarity", "onset_rate", "tempo", "spectral_flatness_median",
                    "harmonic_ratio_q25", "chroma12_std", "rms_db_max"]:
         assert column in names
@@ -148,6 +150,25 @@ def test_full_preset_names_every_column_and_holds_every_family(music_clips):
     mfcc = librosa.feature.mfcc(y=music_clips[1], sr=SR)
     np.testing.assert_allclose(out[1, names.index("mfcc3_q75")], np.quantile(mfcc[2], 0.75),
                                rtol=1e-4)
+
+
+def test_time_statistics_follow_the_shape_of_a_clip():
+    """slope and thirds tell a rising sweep from a falling one; order-free statistics cannot."""
+    t = np.arange(2 * SR) / SR
+    rising = np.sin(2 * np.pi * (300 * t + 400 * t**2)).astype(np.float32)  # 300 -> 1900 Hz
+    falling = rising[::-1].copy()
+    features = LibrosaFeatures(features=["spectral_centroid"],
+                               stats=["mean", "slope", "third1", "third2", "third3"])
+    up, down = features.fit_transform(np.stack([rising, falling]))
+    assert up[0] == pytest.approx(down[0], rel=0.01)  # same mean
+    assert up[1] > 1000 > -1000 > down[1]  # Hz per clip length
+    assert up[2] < up[3] < up[4] and down[2] > down[3] > down[4]
+    centroid = librosa.feature.spectral_centroid(y=rising, sr=SR)[0]
+    n = centroid.size
+    np.testing.assert_allclose(up[2:], [centroid[:n // 3].mean(), centroid[n // 3:2 * n // 3].mean(),
+                                        centroid[2 * n // 3:].mean()], rtol=1e-5)
+    slope = np.polyfit(np.linspace(0, 1, n), centroid, 1)[0]
+    assert up[1] == pytest.approx(slope, rel=1e-5)
 
 
 def test_explicit_stats_override_the_presets_own(music_clips):

@@ -27,6 +27,24 @@ def _kurtosis(x):
     return _standard_moments(x)[1]
 
 
+def _slope(x):
+    """Least-squares slope of each row against time running from 0 to 1."""
+    n = x.shape[-1]
+    if n < 2:
+        return np.zeros(x.shape[:-1])
+    t = np.linspace(-0.5, 0.5, n)
+    return ((x - x.mean(axis=-1, keepdims=True)) @ t) / (t @ t)
+
+
+def _third(k):
+    """Mean of the k-th third of each row (the middle third when a row is shorter than 3)."""
+    def mean_of_third(x):
+        n = x.shape[-1]
+        lo, hi = (k * n) // 3, max((k + 1) * n // 3, (k * n) // 3 + 1)
+        return x[..., min(lo, n - 1):min(hi, n)].mean(axis=-1)
+    return mean_of_third
+
+
 def _quantile(q):
     return lambda x: np.quantile(x, q, axis=-1)
 
@@ -43,12 +61,20 @@ STATS = {
     "iqr": lambda x: np.subtract(*np.quantile(x, [0.75, 0.25], axis=-1)),
     "skew": _skew,
     "kurtosis": _kurtosis,
+    "slope": _slope,
+    "third1": _third(0),
+    "third2": _third(1),
+    "third3": _third(2),
 }
 """Every statistic :func:`summarize` knows: population variance (ddof=0)
 as in the GTZAN table; skew and excess (Fisher) kurtosis are 0 for a
-constant feature."""
+constant feature. ``slope`` (the least-squares trend, per clip length) and
+``third1``/``third2``/``third3`` (the means of the first, middle and last
+third of the frames) describe how a feature moves through the clip: the
+shape of a word or of a note's attack and decay."""
 
 _ORDER_STATS = {"median", "q25", "q75", "iqr"}
+_TIME_STATS = {"slope", "third1", "third2", "third3"}
 
 
 def summarize(x, stats):
@@ -97,9 +123,10 @@ def summarize_rows(x, stats):
            [1., 0., 3.]])
     """
     x = np.asarray(x, dtype=np.float64)
+    over_time = {s: STATS[s](x) for s in _TIME_STATS.intersection(stats)}  # before sorting
     if _ORDER_STATS.intersection(stats):
         x = np.sort(x, axis=-1)  # np.quantile on sorted rows: one sort for all of them
     moments = _standard_moments(x) if {"skew", "kurtosis"} & set(stats) else None
-    columns = [moments[0] if s == "skew" else moments[1] if s == "kurtosis" else STATS[s](x)
-               for s in stats]
+    columns = [over_time[s] if s in over_time else moments[0] if s == "skew"
+               else moments[1] if s == "kurtosis" else STATS[s](x) for s in stats]
     return np.stack(columns, axis=-1).astype(np.float64, copy=False)
