@@ -137,8 +137,9 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         skew and excess kurtosis are 0 for a constant feature) and the
         statistics of movement in time ``slope, third1, third2, third3``
         (the least-squares trend over the clip, the means of its first,
-        middle and last thirds), applied to every family. None: the preset's own statistics per family, or
-        ``("mean", "var")`` for a list of families.
+        middle and last thirds), applied to every family. None: the
+        preset's own statistics per family, or ``("mean", "var")`` for a
+        list of families.
     texture_window : float or None, default=None
         Texture windows, in seconds (Tzanetakis & Cook, 2002): each frame
         feature is first summarized by its mean and variance inside

@@ -165,8 +165,8 @@ def test_time_statistics_follow_the_shape_of_a_clip():
     assert up[2] < up[3] < up[4] and down[2] > down[3] > down[4]
     centroid = librosa.feature.spectral_centroid(y=rising, sr=SR)[0]
     n = centroid.size
-    np.testing.assert_allclose(up[2:], [centroid[:n // 3].mean(), centroid[n // 3:2 * n // 3].mean(),
-                                        centroid[2 * n // 3:].mean()], rtol=1e-5)
+    thirds = [centroid[:n // 3], centroid[n // 3:2 * n // 3], centroid[2 * n // 3:]]
+    np.testing.assert_allclose(up[2:], [third.mean() for third in thirds], rtol=1e-5)
     slope = np.polyfit(np.linspace(0, 1, n), centroid, 1)[0]
     assert up[1] == pytest.approx(slope, rel=1e-5)
 
