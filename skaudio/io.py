@@ -105,6 +105,8 @@ def load_audio(path, *, sr=22050, mono=True, offset=0.0, duration=None, max_samp
         with sf.SoundFile(path) as f:
             native_sr, channels = f.samplerate, f.channels
             _check_rate(path, native_sr)
+            if f.format in ("WAV", "WAVEX", "AIFF"):
+                _check_not_truncated(path, f.format)
             target_sr = native_sr if sr is None else sr
             start = int(round(offset * native_sr))
             n_frames = max(f.frames - start, 0)
@@ -251,3 +253,35 @@ def _check_readable_file(path):
         )
     if p.stat().st_size == 0:
         raise AudioLoadError(f"Audio file {path!r} is empty (0 bytes); re-download it.")
+
+
+def _check_not_truncated(path, container):
+    """Raise when a WAV/AIFF header declares more sample bytes than the file holds.
+
+    libsndfile quietly reads what is there, so a download cut short loads as
+    a shorter clip; the data chunk's declared size says how much should be
+    there. Streaming writers that leave the size unset (0, or all bits set)
+    declare nothing and pass.
+    """
+    size = os.path.getsize(path)
+    with open(path, "rb") as raw:
+        header = raw.read(65536)  # the data chunk starts within the first few chunks
+    little = container != "AIFF"
+    marker = b"data" if little else b"SSND"
+    position = 12
+    while position + 8 <= len(header):
+        chunk_id = header[position:position + 4]
+        declared = int.from_bytes(header[position + 4:position + 8],
+                                  "little" if little else "big")
+        if chunk_id == marker:
+            present = size - (position + 8)
+            if declared not in (0, 0xFFFFFFFF) and declared > present:
+                raise AudioLoadError(
+                    f"Audio file {path!r} is truncated: its header declares {declared:,} "
+                    f"bytes of samples, the file holds {present:,} "
+                    f"({present / declared:.0%}). Re-download or re-encode it, or leave "
+                    f"it out."
+                )
+            return
+        position += 8 + declared + (declared & 1)  # chunks are padded to even sizes
+

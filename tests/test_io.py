@@ -80,7 +80,7 @@ def write_truncated_wav(path):
     (lambda p: p.write_bytes(b""), "empty"),
     (lambda p: p.write_bytes(b"GIF89a not audio at all" * 50), "Cannot decode"),
     (lambda p: p.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt "), "Cannot decode"),
-    (write_truncated_wav, "no samples"),
+    (write_truncated_wav, "truncated: its header declares 32,000 bytes"),
     (lambda p: p.write_bytes(bytes(np.random.default_rng(0).integers(0, 255, 5000,
                                                                         dtype=np.uint8))),
      "Cannot decode"),
@@ -173,3 +173,33 @@ def test_block_decoding_equals_librosa(tmp_path, rate, channels, mono):
     raw = raw[round(1.4 * rate):][:round(0.5 * rate)].T
     raw = raw.mean(axis=0) if mono else (raw[0] if channels == 1 else raw)
     np.testing.assert_array_equal(windowed, raw)
+
+
+@pytest.mark.parametrize("fmt, subtype", [("WAV", "PCM_16"), ("WAV", "FLOAT"), ("AIFF", "PCM_24"),
+                                          ("WAVEX", "PCM_16")])
+def test_truncated_file_is_an_error_naming_it(tmp_path, fmt, subtype):
+    """A download cut short must not load as a shorter clip (libsndfile reads what is there)."""
+    y = (0.1 * np.random.default_rng(0).standard_normal(22050 * 3)).astype(np.float32)
+    whole = tmp_path / f"whole.{fmt.lower()}"
+    sf.write(whole, y, 22050, format=fmt, subtype=subtype)
+    assert load_audio(str(whole), sr=None).shape == (y.size,)  # the intact file loads
+    cut = tmp_path / f"cut.{fmt.lower()}"
+    cut.write_bytes(whole.read_bytes()[:5000])
+    with pytest.raises(AudioLoadError, match=r"cut\.\w+'? is truncated.*Re-download"):
+        load_audio(str(cut))
+
+
+def test_wav_with_extra_chunks_and_streaming_sizes_loads(tmp_path):
+    y = (0.1 * np.random.default_rng(1).standard_normal(4000)).astype(np.float32)
+    path = tmp_path / "tagged.wav"
+    sf.write(path, y, 22050, subtype="PCM_16")
+    data = path.read_bytes()
+    fmt_end = 12 + 8 + int.from_bytes(data[16:20], "little")
+    odd_chunk = b"LIST" + (3).to_bytes(4, "little") + b"abc\x00"  # odd size, padded
+    tagged = data[:fmt_end] + odd_chunk + data[fmt_end:]
+    path.write_bytes(tagged)
+    np.testing.assert_allclose(load_audio(str(path), sr=None), y, atol=1e-4)
+    at = tagged.index(b"data") + 4
+    streamed = tagged[:at] + b"\xff\xff\xff\xff" + tagged[at + 4:]  # size left unset
+    path.write_bytes(streamed)
+    assert load_audio(str(path), sr=None).size == y.size
