@@ -12,7 +12,7 @@ SHORT = "builtin:n_per_class=2,duration=0.5,n_classes=2,sr=8000"
 
 def test_list_models():
     models = list_models()
-    assert list(models.columns) == ["name", "description", "input", "presets"]
+    assert list(models.columns) == ["name", "description", "input", "presets", "cost"]
     assert models["name"].is_unique
     presets = models.set_index("name")["presets"]
     assert "default" in presets["svm"] and "default" not in presets["cnn"]
@@ -66,3 +66,15 @@ def test_nets_follow_the_runs_verbosity(name, verbose):
     pytest.importorskip("skorch")
     data = load_benchmark_data(SHORT)
     assert MODELS[name].make(Build(0, data, verbose=verbose)).verbose == verbose
+
+
+def test_models_list_their_cost_and_nets_get_an_estimate():
+    from skaudio.benchmark.models import estimate_seconds
+
+    table = list_models().set_index("name")
+    assert table.loc["cnn", "cost"].startswith("train ~") and "s/clip" in table.loc["svm", "cost"]
+    data = load_benchmark_data("builtin")
+    cnn, svm = MODELS["cnn"], MODELS["svm"]
+    one = estimate_seconds(cnn, data, n_train=80, n_test=20, n_folds=5)
+    assert one > 0 and estimate_seconds(cnn, data, 160, 40, 5) == pytest.approx(2 * one)
+    assert estimate_seconds(svm, data, 80, 20, 5) is None

@@ -51,6 +51,9 @@ class ModelSpec:
     group: str = "classical"  # "classical", "voting", "voting_extra" or "nets"
     per_feature_set: bool = True  # run once per feature set (False: features ignored)
     fit_groups: bool = False  # fit(X, y, groups=...) when the split is by groups
+    # rough CPU seconds per 30 s of audio on a 2-core machine: (train per training
+    # clip, predict per test clip); None where the features dominate (see cost_text)
+    cost: tuple = None
 
 
 @dataclass(frozen=True)
@@ -216,8 +219,10 @@ _SPECS = [
     ModelSpec("svm_vote_hard", "SegmentVoting(3-s segments: features + SVC), hard vote",
               "audio", lambda b: _voting(b, soft=False), group="voting_extra"),
     ModelSpec("cnn", "CNN (3 conv blocks) on log-mel spectrograms", "mel", _cnn, group="nets",
+              cost=(0.3, 0.3),
               per_feature_set=False),
     ModelSpec("wavenet", "WaveNet (6 dilated layers) on 8 kHz waveforms", "waveform", _wavenet,
+              cost=(0.7, 1.6),
               group="nets", per_feature_set=False),
 ]
 MODELS = {spec.name: spec for spec in _SPECS}
@@ -236,7 +241,10 @@ def list_models():
     -------
     models : DataFrame
         One row per model: ``name``, ``description``, ``input``
-        (``features``, ``audio``, ``mel`` or ``waveform``) and ``presets``.
+        (``features``, ``audio``, ``mel`` or ``waveform``), ``presets`` and
+        ``cost``: rough CPU time per 30-s clip on a 2-core machine
+        (measured in ``benchmarks/``; the features are computed once per
+        clip and shared by every feature model).
 
     Examples
     --------
@@ -246,10 +254,30 @@ def list_models():
     """
     rows = [
         {"name": s.name, "description": s.description, "input": s.input,
-         "presets": ",".join(p for p, groups in _PRESETS.items() if s.group in groups)}
+         "presets": ",".join(p for p, groups in _PRESETS.items() if s.group in groups),
+         "cost": cost_text(s)}
         for s in _SPECS
     ]
     return pd.DataFrame(rows)
+
+
+def cost_text(spec):
+    """What ``spec`` costs per 30-s clip, in words (for ``skaudio models``)."""
+    if spec.cost is not None:
+        train, predict = spec.cost
+        return f"train ~{train:g} s/clip, predict ~{predict:g} s/clip"
+    if spec.input == "audio":
+        return "features of 3-s segments, ~0.1 s/clip"
+    return "features once, ~0.08 s/clip (full ~0.1 s)"
+
+
+def estimate_seconds(spec, data, n_train, n_test, n_folds):
+    """Rough seconds a net model takes over all folds on ``data`` (None for the others)."""
+    if spec.cost is None:
+        return None
+    train, predict = spec.cost
+    scale = _clip_seconds(data) / 30.0  # the nets' input length
+    return n_folds * scale * (train * n_train + predict * n_test)
 
 
 def _torch_available():

@@ -36,7 +36,14 @@ from threadpoolctl import threadpool_limits
 from .._parallel import count_clips
 from ..exceptions import BadClipsWarning, SkaudioError
 from .data import load_benchmark_data, make_splitter
-from .models import Build, frontend, pipeline, resolve_feature_sets, resolve_models
+from .models import (
+    Build,
+    estimate_seconds,
+    frontend,
+    pipeline,
+    resolve_feature_sets,
+    resolve_models,
+)
 from .report import run_label, write_report
 
 __all__ = ["run_benchmark", "train_model"]
@@ -212,6 +219,8 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
         classes = np.unique(y)
         context = dict(random_state=random_state, data=bench, memory=cache,
                        grouped=grouped and groups is not None, verbose=int(verbose))
+        if verbose:
+            _announce_costs(runs, folds, bench)
         fold_rows, confusion = _evaluate(runs, sets, folds, inputs, y, classes, groups,
                                          context, verbose=verbose)
     results = _summarize(runs, sets, pd.DataFrame(fold_rows), input_ms)
@@ -227,6 +236,18 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
     if out is not None:
         write_report(results, Path(out))
     return results
+
+
+def _announce_costs(runs, folds, bench):
+    """Say up front what the slow (net) models will roughly cost."""
+    n_train = int(np.mean([len(train) for train, _ in folds]))
+    n_test = int(np.mean([len(test) for _, test in folds]))
+    for spec, _ in runs:
+        estimate = estimate_seconds(spec, bench, n_train, n_test, len(folds))
+        if estimate is not None and estimate > 30:
+            print(f"{spec.name}: about {max(1, round(estimate / 60))} min for {len(folds)} "
+                  f"folds of {n_train} training clips (a rough estimate for 2 CPU cores)",
+                  file=sys.stderr, flush=True)
 
 
 _ON_ERROR = ("skip", "raise")
