@@ -263,3 +263,13 @@ def test_presets_clone_and_grid_search_like_any_parameter(music_clips):
     features = LibrosaFeatures(features="full", texture_window=1.5)
     assert clone(features).get_params()["features"] == "full"
     assert features.set_params(features="gtzan").get_params()["features"] == "gtzan"
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 31, 1293])
+def test_quantile_statistics_are_numpys_to_the_bit(n):
+    from skaudio.functional import summarize_rows
+
+    x = np.random.default_rng(n).standard_normal((5, n)) * 1e3
+    got = summarize_rows(x, ["q25", "median", "q75", "iqr"])
+    q25, median, q75 = np.quantile(x, [0.25, 0.5, 0.75], axis=-1)
+    np.testing.assert_array_equal(got, np.stack([q25, median, q75, q75 - q25], axis=-1))

@@ -11,7 +11,7 @@ all, each computed only when a requested family needs it.
 
 import warnings
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import librosa
 import numpy as np
@@ -299,8 +299,30 @@ class _Clip:
 
 
 def _delta(x, *, order):
-    """``librosa.feature.delta`` (width 9, or the clip's odd length when shorter)."""
-    width = min(9, x.shape[-1] if x.shape[-1] % 2 else x.shape[-1] - 1)
+    """``librosa.feature.delta`` (width 9, or the clip's odd length when shorter).
+
+    librosa's Savitzky-Golay filter fits a polynomial at each edge for every
+    call (most of its cost on short clips); the filter is linear, so its
+    whole action on a window of ``width`` values is one matrix, made once:
+    the middle row slides over the interior, the others give the edges.
+    """
+    n = x.shape[-1]
+    width = min(9, n if n % 2 else n - 1)
     if width < 3:
         return np.zeros_like(x)
-    return librosa.feature.delta(x, width=width, order=order)
+    operator = _savgol_operator(width, order).astype(x.dtype)
+    half = width // 2
+    out = np.empty_like(x)
+    windows = np.lib.stride_tricks.sliding_window_view(x, width, axis=-1)
+    out[..., half:n - half] = windows @ operator[half]
+    out[..., :half] = x[..., :width] @ operator[:half].T
+    out[..., n - half:] = x[..., n - width:] @ operator[half + 1:].T
+    return out
+
+
+@lru_cache(maxsize=8)
+def _savgol_operator(width, order):
+    """``librosa.feature.delta`` of every unit signal of length ``width``: its matrix."""
+    operator = librosa.feature.delta(np.eye(width), width=width, order=order, axis=0)
+    operator.flags.writeable = False
+    return operator
