@@ -18,6 +18,6 @@ with tempfile.TemporaryDirectory() as out:
         out=out,  # results.csv, folds.csv, results.md (+ PNGs with matplotlib)
         verbose=0,
     )
-columns = ["model", "accuracy_mean", "accuracy_std", "f1_macro_mean", "fit_time_s"]
+columns = ["model", "features", "accuracy_mean", "accuracy_std", "f1_macro_mean", "fit_time_s"]
 print(results[columns].round(3).to_string(index=False))
 print(results.attrs["split"])
