@@ -51,7 +51,7 @@ class BadClip:
 
 @dataclass
 class ClipCounts:
-    """Clips seen by :func:`map_clips` inside a :func:`count_clips` block.
+    """Clips the transformers processed inside a :func:`count_clips` block.
 
     Attributes
     ----------

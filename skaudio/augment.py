@@ -154,7 +154,7 @@ def spec_mask(S, *, rng, freq_width=0, time_width=0, n_masks=1):
 
     Returns
     -------
-    masked : ndarray like ``S``
+    masked : ndarray like S
         A masked copy; each mask holds the mean of its clip, so that a
         standardising net sees no new extreme value.
 
@@ -200,7 +200,7 @@ def freq_shift(S, *, rng, max_shift):
 
     Returns
     -------
-    shifted : ndarray like ``S``
+    shifted : ndarray like S
 
     Examples
     --------
@@ -229,7 +229,7 @@ def random_gain(X, *, rng, max_db):
 
     Returns
     -------
-    scaled : ndarray like ``X``
+    scaled : ndarray like X
 
     Examples
     --------
@@ -258,7 +258,7 @@ def add_noise(X, *, rng, snr_db):
 
     Returns
     -------
-    noisy : ndarray like ``X``
+    noisy : ndarray like X
 
     Examples
     --------
@@ -291,7 +291,7 @@ def time_shift(X, *, rng, max_shift):
 
     Returns
     -------
-    shifted : ndarray like ``X``
+    shifted : ndarray like X
 
     Examples
     --------

@@ -308,7 +308,7 @@ def make_splitter(spec, data, *, random_state=0):
     Returns
     -------
     mask : ndarray of bool of shape (n_clips,)
-    cv : splitter over the masked rows (``split(X, y, groups)``)
+    cv : splitter over the masked rows, with split(X, y, groups)
     description : str
     """
     match = _SPLIT.match(str(spec))

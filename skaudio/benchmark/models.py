@@ -68,11 +68,15 @@ class Build:
     verbose: int = 0  # nets: print a line per epoch
 
 
-# Feature sets: LibrosaFeatures' ``features`` preset (its own statistics).
 FEATURE_SETS = {
     "gtzan": "the 57 GTZAN columns (LibrosaFeatures' default)",
     "full": "every feature family, with the statistics of the 'full' preset",
 }
+"""Feature sets of the feature models: name -> description.
+
+Each is a :data:`~skaudio.features.PRESETS` name of
+:class:`~skaudio.LibrosaFeatures` (with that preset's own statistics).
+"""
 
 
 @cache

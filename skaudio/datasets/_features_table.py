@@ -37,25 +37,24 @@ def load_gtzan_features(csv, *, return_X_y=False):
 
     Returns
     -------
-    data : Bunch
-        Dictionary-like object with attributes:
+    data : Bunch or tuple
+        A Bunch (dictionary-like) with the attributes below, or
+        ``(data, target)`` if ``return_X_y`` is True.
 
-        data : DataFrame of shape (n_rows, 57)
-            The feature columns, in file order.
-        target : ndarray of shape (n_rows,), str
-            The genre.
-        groups : ndarray of shape (n_rows,), str
-            The source clip's track id.
-        frame : DataFrame of shape (n_rows, 61)
-            The whole table plus a ``group`` column.
-        feature_names : list of str
-            The 57 feature names.
-        target_names : list of str
-            The genres, sorted.
-        DESCR : str
-            Description of the table.
-
-    (data, target) : tuple if ``return_X_y`` is True
+        - ``data`` (DataFrame of shape (n_rows, 57)):
+          The feature columns, in file order.
+        - ``target`` (ndarray of shape (n_rows,), str):
+          The genre.
+        - ``groups`` (ndarray of shape (n_rows,), str):
+          The source clip's track id.
+        - ``frame`` (DataFrame of shape (n_rows, 61)):
+          The whole table plus a ``group`` column.
+        - ``feature_names`` (list of str):
+          The 57 feature names.
+        - ``target_names`` (list of str):
+          The genres, sorted.
+        - ``DESCR`` (str):
+          Description of the table.
 
     Examples
     --------

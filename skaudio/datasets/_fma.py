@@ -67,25 +67,24 @@ def load_fma(root, subset="small", *, only_existing=False, return_X_y=False):
 
     Returns
     -------
-    data : Bunch
-        Dictionary-like object with attributes:
+    data : Bunch or tuple
+        A Bunch (dictionary-like) with the attributes below, or
+        ``(data, target)`` if ``return_X_y`` is True.
 
-        data : list of str of length n_tracks
-            Audio paths ``<root>/fma_<subset>/NNN/NNNNNN.mp3``, by track id.
-        target : ndarray of shape (n_tracks,), str
-            The track's ``genre_top``.
-        groups : ndarray of shape (n_tracks,), int
-            The artist id: split with it to keep an artist on one side.
-        frame : DataFrame of shape (n_tracks, 6)
-            ``track_id``, ``path``, ``label``, ``group`` (artist id),
-            ``split`` (FMA's official ``"training"``, ``"validation"``,
-            ``"test"``, itself artist-filtered) and ``subset``.
-        target_names : list of str
-            The genres, sorted.
-        DESCR : str
-            Description of the dataset.
-
-    (data, target) : tuple if ``return_X_y`` is True
+        - ``data`` (list of str of length n_tracks):
+          Audio paths ``<root>/fma_<subset>/NNN/NNNNNN.mp3``, by track id.
+        - ``target`` (ndarray of shape (n_tracks,), str):
+          The track's ``genre_top``.
+        - ``groups`` (ndarray of shape (n_tracks,), int):
+          The artist id: split with it to keep an artist on one side.
+        - ``frame`` (DataFrame of shape (n_tracks, 6)):
+          ``track_id``, ``path``, ``label``, ``group`` (artist id),
+          ``split`` (FMA's official ``"training"``, ``"validation"``,
+          ``"test"``, itself artist-filtered) and ``subset``.
+        - ``target_names`` (list of str):
+          The genres, sorted.
+        - ``DESCR`` (str):
+          Description of the dataset.
 
     Examples
     --------

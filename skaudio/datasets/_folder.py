@@ -75,23 +75,22 @@ def load_audio_folder(
 
     Returns
     -------
-    data : Bunch
-        Dictionary-like object with attributes:
+    data : Bunch or tuple
+        A Bunch (dictionary-like) with the attributes below, or
+        ``(data, target)`` if ``return_X_y`` is True.
 
-        data : list of str of length n_files
-            The file paths, sorted.
-        target : ndarray of shape (n_files,), str
-            The labels.
-        groups : ndarray of shape (n_files,), str, or None
-            The groups, if ``group_from`` is given.
-        frame : DataFrame of shape (n_files, 4)
-            ``path``, ``filename``, ``label``, ``group``.
-        target_names : list of str
-            The labels, sorted.
-        DESCR : str
-            Description of the dataset.
-
-    (data, target) : tuple if ``return_X_y`` is True
+        - ``data`` (list of str of length n_files):
+          The file paths, sorted.
+        - ``target`` (ndarray of shape (n_files,), str):
+          The labels.
+        - ``groups`` (ndarray of shape (n_files,), str, or None):
+          The groups, if ``group_from`` is given.
+        - ``frame`` (DataFrame of shape (n_files, 4)):
+          ``path``, ``filename``, ``label``, ``group``.
+        - ``target_names`` (list of str):
+          The labels, sorted.
+        - ``DESCR`` (str):
+          Description of the dataset.
 
     Raises
     ------

@@ -231,26 +231,25 @@ def make_genres(
 
     Returns
     -------
-    data : Bunch
-        Dictionary-like object with attributes:
+    data : Bunch or tuple
+        A Bunch (dictionary-like) with the attributes below, or
+        ``(data, target)`` if ``return_X_y`` is True.
 
-        data : ndarray of shape (n_clips, round(duration * sr)), float32
-            The waveforms, mono, in [-1, 1]; ``n_clips = n_classes * n_per_class``.
-        target : ndarray of shape (n_clips,), str
-            The genre of each clip.
-        groups : ndarray of shape (n_clips,), int
-            The artist id of each clip (unique across genres).
-        frame : DataFrame of shape (n_clips, 8)
-            Metadata: ``clip`` (a name), ``label``, ``artist``, ``tempo`` (BPM),
-            ``key``, ``progression``, ``drums``, ``style``.
-        target_names : list of str
-            The genres, in recipe order.
-        sr : int
-            The sample rate.
-        DESCR : str
-            Description of the dataset.
-
-    (data, target) : tuple if ``return_X_y`` is True
+        - ``data`` (ndarray of shape (n_clips, round(duration * sr)), float32):
+          The waveforms, mono, in [-1, 1]; ``n_clips = n_classes * n_per_class``.
+        - ``target`` (ndarray of shape (n_clips,), str):
+          The genre of each clip.
+        - ``groups`` (ndarray of shape (n_clips,), int):
+          The artist id of each clip (unique across genres).
+        - ``frame`` (DataFrame of shape (n_clips, 8)):
+          Metadata: ``clip`` (a name), ``label``, ``artist``, ``tempo`` (BPM),
+          ``key``, ``progression``, ``drums``, ``style``.
+        - ``target_names`` (list of str):
+          The genres, in recipe order.
+        - ``sr`` (int):
+          The sample rate.
+        - ``DESCR`` (str):
+          Description of the dataset.
 
     Examples
     --------

@@ -117,27 +117,26 @@ def load_gtzan(root, *, return_X_y=False):
 
     Returns
     -------
-    data : Bunch
-        Dictionary-like object with attributes:
+    data : Bunch or tuple
+        A Bunch (dictionary-like) with the attributes below, or
+        ``(data, target)`` if ``return_X_y`` is True.
 
-        data : list of str of length n_clips
-            Audio file paths, sorted by genre then number.
-        target : ndarray of shape (n_clips,), str
-            The genre (the name of the file's folder).
-        groups : None
-            GTZAN has no artist annotation; use the fault-filtered split
-            (:func:`skaudio.model_selection.gtzan_fault_filtered_split`) for
-            artist-disjoint evaluation, whose membership is in ``frame["split"]``.
-        frame : DataFrame of shape (n_clips, 5)
-            ``path``, ``filename``, ``track`` (``"blues.00000"``), ``label``,
-            ``split`` (``"train"``, ``"valid"``, ``"test"`` of the
-            fault-filtered split, or None for files outside it).
-        target_names : list of str
-            The genres, sorted.
-        DESCR : str
-            Description of the dataset.
-
-    (data, target) : tuple if ``return_X_y`` is True
+        - ``data`` (list of str of length n_clips):
+          Audio file paths, sorted by genre then number.
+        - ``target`` (ndarray of shape (n_clips,), str):
+          The genre (the name of the file's folder).
+        - ``groups`` (None):
+          GTZAN has no artist annotation; use the fault-filtered split
+          (:func:`skaudio.model_selection.gtzan_fault_filtered_split`) for
+          artist-disjoint evaluation, whose membership is in ``frame["split"]``.
+        - ``frame`` (DataFrame of shape (n_clips, 5)):
+          ``path``, ``filename``, ``track`` (``"blues.00000"``), ``label``,
+          ``split`` (``"train"``, ``"valid"``, ``"test"`` of the
+          fault-filtered split, or None for files outside it).
+        - ``target_names`` (list of str):
+          The genres, sorted.
+        - ``DESCR`` (str):
+          Description of the dataset.
 
     Warns
     -----

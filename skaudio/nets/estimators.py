@@ -9,15 +9,72 @@ from skaudio.nets.modules import ARCHITECTURES, MelCNN, WaveNet, block_widths
 
 __all__ = ["CNNClassifier", "WaveNetClassifier"]
 
-_TRAINING_DOC = """\
+_TRAINING_CONSTRAINTS = dict(BaseNetClassifier._parameter_constraints)
+
+
+class CNNClassifier(BaseNetClassifier):
+    """A convolutional classifier for mel spectrograms, trained with skorch.
+
+    Parameters
+    ----------
+    architecture : {"plain", "resnet", "vgg", "densenet"}, default="plain"
+        ``"plain"``: conv-bn-relu-pool blocks; ``"resnet"``: residual blocks
+        of two convs; ``"vgg"``: VGG-BN blocks of two conv-bn-relu then pool;
+        ``"densenet"``: two densely connected convs and a 1x1 transition.
+        All are built here for 1-channel input; no pretrained weights.
+    n_blocks : int, default=4
+        Number of blocks; each halves both spectrogram axes.
+    channels : int or sequence of int, default=16
+        Width of the first block, doubled at each block up to 8x; or one
+        width per block.
+    kernel_size : int, default=3
+        Odd size of the square conv kernels.
+    batchnorm : bool, default=True
+        Batch normalisation after each conv. Each input spectrogram is
+        standardised (zero mean, unit variance) in any case, so dB offsets
+        do not matter.
+    dropout : float, default=0.2
+        Dropout before the final linear layer.
+    pooling : {"max", "avg"}, default="max"
+        The 2x2 pooling closing each block.
+    global_pooling : {"avg", "max", "avgmax"}, default="avg"
+        Pooling of the last feature map over frequency and time, so any
+        spectrogram size works.
+    crop : int or None, default=None
+        Random-crop training: each epoch, every clip is cut to one fresh
+        random window of ``crop`` frames (drawn from ``random_state``), so
+        an epoch costs ``crop / n_frames`` of a full-clip epoch and the net
+        sees a new view of each clip every epoch. ``predict_proba`` (and the
+        validation scores) average the window probabilities over windows
+        every ``crop_hop`` frames that cover the whole clip. Clips no longer
+        than ``crop`` are used whole; None trains and predicts on whole
+        clips. Seconds to frames: ``crop = round(seconds * sr /
+        hop_length)`` for the spectrogram's ``sr`` and ``hop_length`` (3 s
+        at 22,050 Hz, hop 512: 129 frames).
+    crop_hop : int or None, default=None
+        Frames between the starts of the prediction windows; None is half a
+        crop. A last window ends at the clip's end, so all of it is seen.
+    augment : None, "default" or dict, default=None
+        Train-only augmentation of each training batch (after the crop),
+        every draw from ``random_state``; predictions are never augmented.
+        A dict takes any of: ``"freq_mask"`` and ``"time_mask"`` (largest
+        width, in mel bands and frames, of SpecAugment masks, set to the
+        clip's mean), ``"n_masks"`` (masks per axis, default 1),
+        ``"freq_shift"`` (largest shift along the mel axis, in bands: a cheap
+        pitch / vocal-tract-length change), ``"time_shift"`` (largest
+        circular shift in frames) and ``"mixup"`` (the Beta parameter
+        alpha; mixes pairs of clips and their losses).
+        ``"default"`` is ``{"freq_mask": n_mels // 8, "time_mask": frames //
+        8, "n_masks": 1}`` with ``frames`` the crop (or clip) length; mixup
+        is left out of it (it cost accuracy at 15-20 epochs in our
+        measurements). Gain needs no augmenting: each spectrogram is standardised.
     lr : float, default=1e-3
         Learning rate of the optimizer.
     max_epochs : int, default=20
         Number of passes over the training data (fewer with early stopping).
     batch_size : int, default=16
         Clips per gradient step, and per forward pass at prediction time.
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
-default="adam"
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
         A name, or a class such as ``torch.optim.SGD``.
     weight_decay : float, default=0.0
         L2 penalty passed to the optimizer.
@@ -42,24 +99,9 @@ default="adam"
         1 prints skorch's per-epoch table as each epoch ends: training loss,
         validation loss and accuracy (with ``validation_fraction``) and
         seconds.
-"""
 
-_CROP_DOC = """\
-    crop : int or None, default=None
-        Random-crop training: each epoch, every clip is cut to one fresh
-        random window of ``crop`` {unit} (drawn from ``random_state``), so
-        an epoch costs ``crop / {n_steps}`` of a full-clip epoch and the net
-        sees a new view of each clip every epoch. ``predict_proba`` (and the
-        validation scores) average the window probabilities over windows
-        every ``crop_hop`` {unit} that cover the whole clip. Clips no longer
-        than ``crop`` are used whole; None trains and predicts on whole
-        clips. {conversion}
-    crop_hop : int or None, default=None
-        {Unit} between the starts of the prediction windows; None is half a
-        crop. A last window ends at the clip's end, so all of it is seen.
-"""
-
-_ATTRIBUTES_DOC = """\
+    Attributes
+    ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels, in the order of the ``predict_proba`` columns.
     net_ : skorch.NeuralNetClassifier
@@ -72,71 +114,7 @@ _ATTRIBUTES_DOC = """\
         Epochs actually run.
     device_ : str
         The device the weights live on.
-"""
 
-_N_FEATURES_NOTE = """\
-    There is no ``n_features_in_``: a clip is not a feature vector, and
-    thanks to the global pooling head the time axis may differ between fit
-    and predict. ``input_shape_`` records what was seen instead.
-    Persistence with :mod:`joblib`, :mod:`pickle` or :mod:`skops.io` stores
-    plain data: the parameters, fitted attributes, the weights as numpy
-    arrays and the history; loading rebuilds ``net_`` (its optimizer state is
-    not kept). A net trained on CUDA is loaded on the CPU when CUDA is absent
-    (with a skorch ``DeviceWarning``), and ``device_`` then reads ``"cpu"``.
-"""
-
-_TRAINING_CONSTRAINTS = dict(BaseNetClassifier._parameter_constraints)
-
-
-class CNNClassifier(BaseNetClassifier):
-    __doc__ = f"""A convolutional classifier for mel spectrograms, trained with skorch.
-
-    Parameters
-    ----------
-    architecture : {{"plain", "resnet", "vgg", "densenet"}}, default="plain"
-        ``"plain"``: conv-bn-relu-pool blocks; ``"resnet"``: residual blocks
-        of two convs; ``"vgg"``: VGG-BN blocks of two conv-bn-relu then pool;
-        ``"densenet"``: two densely connected convs and a 1x1 transition.
-        All are built here for 1-channel input; no pretrained weights.
-    n_blocks : int, default=4
-        Number of blocks; each halves both spectrogram axes.
-    channels : int or sequence of int, default=16
-        Width of the first block, doubled at each block up to 8x; or one
-        width per block.
-    kernel_size : int, default=3
-        Odd size of the square conv kernels.
-    batchnorm : bool, default=True
-        Batch normalisation after each conv. Each input spectrogram is
-        standardised (zero mean, unit variance) in any case, so dB offsets
-        do not matter.
-    dropout : float, default=0.2
-        Dropout before the final linear layer.
-    pooling : {{"max", "avg"}}, default="max"
-        The 2x2 pooling closing each block.
-    global_pooling : {{"avg", "max", "avgmax"}}, default="avg"
-        Pooling of the last feature map over frequency and time, so any
-        spectrogram size works.
-{_CROP_DOC.format(unit="frames", Unit="Frames", n_steps="n_frames", conversion=(
-    "Seconds to frames: ``crop = round(seconds * sr / hop_length)`` for the "
-    "spectrogram's ``sr`` and ``hop_length`` (3 s at 22,050 Hz, hop 512: 129 frames)."))}
-    augment : None, "default" or dict, default=None
-        Train-only augmentation of each training batch (after the crop),
-        every draw from ``random_state``; predictions are never augmented.
-        A dict takes any of: ``"freq_mask"`` and ``"time_mask"`` (largest
-        width, in mel bands and frames, of SpecAugment masks, set to the
-        clip's mean), ``"n_masks"`` (masks per axis, default 1),
-        ``"freq_shift"`` (largest shift along the mel axis, in bands: a cheap
-        pitch / vocal-tract-length change), ``"time_shift"`` (largest
-        circular shift in frames) and ``"mixup"`` (the Beta parameter
-        alpha; mixes pairs of clips and their losses).
-        ``"default"`` is ``{{"freq_mask": n_mels // 8, "time_mask": frames //
-        8, "n_masks": 1}}`` with ``frames`` the crop (or clip) length; mixup
-        is left out of it (it cost accuracy at 15-20 epochs in our
-        measurements). Gain needs no augmenting: each spectrogram is standardised.
-{_TRAINING_DOC}
-    Attributes
-    ----------
-{_ATTRIBUTES_DOC}
     See Also
     --------
     WaveNetClassifier : The same on raw waveforms.
@@ -145,9 +123,19 @@ class CNNClassifier(BaseNetClassifier):
     Notes
     -----
     ``X`` is array-like of shape ``(n_clips, 1, n_mels, n_frames)`` float32,
-    as made by ``skaudio.MelSpectrogram``; ``(n_clips, n_mels, n_frames)``
+    as made by :class:`skaudio.MelSpectrogram`; ``(n_clips, n_mels, n_frames)``
     gets its channel axis added.
-{_N_FEATURES_NOTE}
+
+    There is no ``n_features_in_``: a clip is not a feature vector, and
+    thanks to the global pooling head the time axis may differ between fit
+    and predict. ``input_shape_`` records what was seen instead.
+
+    Persistence with :mod:`joblib`, :mod:`pickle` or :mod:`skops.io` stores
+    plain data: the parameters, fitted attributes, the weights as numpy
+    arrays and the history; loading rebuilds ``net_`` (its optimizer state is
+    not kept). A net trained on CUDA is loaded on the CPU when CUDA is absent
+    (with a skorch ``DeviceWarning``), and ``device_`` then reads ``"cpu"``.
+
     Examples
     --------
     >>> import numpy as np
@@ -244,7 +232,7 @@ class CNNClassifier(BaseNetClassifier):
 
 
 class WaveNetClassifier(BaseNetClassifier):
-    __doc__ = f"""A WaveNet-style classifier for raw audio, trained with skorch.
+    """A WaveNet-style classifier for raw audio, trained with skorch.
 
     A strided front-end conv downsamples the waveform, then ``n_blocks``
     stacks of ``n_layers`` dilated convs with gated activations
@@ -271,8 +259,19 @@ class WaveNetClassifier(BaseNetClassifier):
         sample (slow).
     dropout : float, default=0.2
         Dropout before the final linear layer.
-{_CROP_DOC.format(unit="samples", Unit="Samples", n_steps="n_samples", conversion=(
-    "Seconds to samples: ``crop = round(seconds * sr)`` (3 s at 8 kHz: 24,000)."))}
+    crop : int or None, default=None
+        Random-crop training: each epoch, every clip is cut to one fresh
+        random window of ``crop`` samples (drawn from ``random_state``), so
+        an epoch costs ``crop / n_samples`` of a full-clip epoch and the net
+        sees a new view of each clip every epoch. ``predict_proba`` (and the
+        validation scores) average the window probabilities over windows
+        every ``crop_hop`` samples that cover the whole clip. Clips no longer
+        than ``crop`` are used whole; None trains and predicts on whole
+        clips. Seconds to samples: ``crop = round(seconds * sr)`` (3 s at
+        8 kHz: 24,000).
+    crop_hop : int or None, default=None
+        Samples between the starts of the prediction windows; None is half a
+        crop. A last window ends at the clip's end, so all of it is seen.
     augment : None, "default" or dict, default=None
         Train-only augmentation of each training batch (after the crop),
         every draw from ``random_state``; predictions are never augmented.
@@ -282,13 +281,56 @@ class WaveNetClassifier(BaseNetClassifier):
         circular shift in samples), ``"time_mask"`` and ``"n_masks"``
         (stretches of at most that many samples set to the clip's mean)
         and ``"mixup"`` (the Beta parameter alpha). ``"default"`` is
-        ``{{"gain_db": 6.0, "snr_db": (10.0, 40.0), "time_mask": samples //
-        10, "n_masks": 1}}``; mixup is opt-in. Each clip is standardised in
+        ``{"gain_db": 6.0, "snr_db": (10.0, 40.0), "time_mask": samples //
+        10, "n_masks": 1}``; mixup is opt-in. Each clip is standardised in
         the net, so gain matters only together with noise.
-{_TRAINING_DOC}
+    lr : float, default=1e-3
+        Learning rate of the optimizer.
+    max_epochs : int, default=20
+        Number of passes over the training data (fewer with early stopping).
+    batch_size : int, default=16
+        Clips per gradient step, and per forward pass at prediction time.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
+        A name, or a class such as ``torch.optim.SGD``.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    patience : int or None, default=None
+        Early stopping: stop after this many epochs without improvement of
+        the validation loss (of the training loss when there is no
+        validation split). With a validation split, the best weights are
+        restored at the end. None trains for ``max_epochs``.
+    validation_fraction : float or None, default=None
+        Fraction of the training clips held out, stratified by class, to
+        compute ``valid_loss`` and ``valid_acc`` each epoch. 0 or None: no
+        split, every clip is used for training.
+    device : "auto", str or torch.device, default="auto"
+        ``"auto"`` uses CUDA when ``torch.cuda.is_available()`` at fit time,
+        else the CPU. The resolved device is stored in ``device_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout, the validation
+        split, the training crops and the augmentation. An int makes a CPU
+        fit reproducible; the caller's global torch random state is left
+        untouched.
+    verbose : int, default=0
+        1 prints skorch's per-epoch table as each epoch ends: training loss,
+        validation loss and accuracy (with ``validation_fraction``) and
+        seconds.
+
     Attributes
     ----------
-{_ATTRIBUTES_DOC}
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of the ``predict_proba`` columns.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net (``net_.module_`` is the torch module,
+        ``net_.history`` the per-epoch losses).
+    input_shape_ : tuple of int
+        Shape of one training clip (channel axis included). Inputs to
+        ``predict`` must match it except on the last (time) axis.
+    n_epochs_ : int
+        Epochs actually run.
+    device_ : str
+        The device the weights live on.
+
     See Also
     --------
     CNNClassifier : The same on mel spectrograms.
@@ -297,9 +339,19 @@ class WaveNetClassifier(BaseNetClassifier):
     Notes
     -----
     ``X`` is array-like of shape ``(n_clips, 1, n_samples)`` float32, as made
-    by ``skaudio.RawWaveform``; a 2-D ``(n_clips, n_samples)`` array of
+    by :class:`skaudio.RawWaveform`; a 2-D ``(n_clips, n_samples)`` array of
     equal-length clips gets its channel axis added.
-{_N_FEATURES_NOTE}
+
+    There is no ``n_features_in_``: a clip is not a feature vector, and
+    thanks to the global pooling head the time axis may differ between fit
+    and predict. ``input_shape_`` records what was seen instead.
+
+    Persistence with :mod:`joblib`, :mod:`pickle` or :mod:`skops.io` stores
+    plain data: the parameters, fitted attributes, the weights as numpy
+    arrays and the history; loading rebuilds ``net_`` (its optimizer state is
+    not kept). A net trained on CUDA is loaded on the CPU when CUDA is absent
+    (with a skorch ``DeviceWarning``), and ``device_`` then reads ``"cpu"``.
+
     Examples
     --------
     >>> import numpy as np
