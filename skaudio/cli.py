@@ -8,8 +8,12 @@ Examples
     skaudio benchmark --features gtzan --models svm,svm_tuned
     skaudio benchmark --data features:features_30_sec.csv --split fault-filtered
     skaudio benchmark --data fsdd:recordings --split groups:6 --models svm,knn
-    skaudio train --data gtzan:/data/gtzan --model svm --out genre.joblib
-    skaudio predict genre.joblib song1.mp3 song2.flac
+    skaudio train --data gtzan:/data/gtzan --model svm --out genre.skops
+    skaudio predict genre.skops song1.mp3 song2.flac
+
+Models are saved with skops and loaded trusting skaudio's and scikit-learn's
+own types only (:mod:`skaudio.persistence`); a joblib/pickle model file runs
+code when loaded, so ``predict`` reads one only with ``--trust-pickle``.
 
 Errors (missing files, unreadable audio, bad options) are printed as one
 line on stderr with a non-zero exit status: 1 for a failed run, 2 for bad
@@ -187,9 +191,8 @@ def _benchmark(args):
 
 
 def _train(args):
-    import joblib
-
     from .benchmark import train_model
+    from .benchmark.models import MODELS
 
     with _reporting_bad_clips("train"):
         model = train_model(args.data, args.model, feature_set=args.features,
@@ -197,14 +200,30 @@ def _train(args):
     out = Path(args.out)
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, out)
-    from .benchmark.models import MODELS
-
+    _save(model, out)
     classes = ", ".join(str(c) for c in model.classes_)
     features = f" ({args.features} features)" if MODELS[args.model].per_feature_set else ""
     print(f"trained {args.model}{features} on {args.data} "
           f"({len(model.classes_)} classes: {classes}); saved to {out}")
     return 0
+
+
+def _save(model, out):
+    """skops, unless the name asks for joblib; the training cache is not saved."""
+    from .persistence import _PICKLE_SUFFIXES, _estimators, save_model
+
+    for est in _estimators(model):
+        if "memory" in vars(est):
+            est.memory = None  # the --cache folder of this machine, not part of the model
+    if out.suffix.lower() in _PICKLE_SUFFIXES:
+        import joblib
+
+        joblib.dump(model, out)
+        print(f"skaudio train: warning: {out} is a joblib (pickle) file: loading it runs code, "
+              "so 'skaudio predict' needs --trust-pickle for it; save as .skops to avoid that.",
+              file=sys.stderr)
+    else:
+        save_model(model, out)
 
 
 def _model_sr(model):
@@ -214,23 +233,22 @@ def _model_sr(model):
     return int(rates[0]) if rates else 22050
 
 
-def _predict(args):
-    import joblib
+def _load_model(args):
+    from .persistence import load_model
 
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            return load_model(args.model, trusted=args.trust, trust_pickle=args.trust_pickle)
+        finally:  # the pickle warning comes first, whatever happens next
+            for w in caught:
+                print(f"skaudio predict: warning: {w.message}", file=sys.stderr)
+
+
+def _predict(args):
     from .io import load_audio
 
-    path = Path(args.model)
-    if not path.is_file():
-        raise SkaudioError(f"model file {str(path)!r} not found; create one with "
-                           "'skaudio train --out FILE'.")
-    try:
-        model = joblib.load(path)
-    except Exception as exc:
-        raise SkaudioError(f"{str(path)!r} is not a model saved by 'skaudio train' "
-                           f"({type(exc).__name__}: {exc}).") from None
-    if not hasattr(model, "predict"):
-        raise SkaudioError(f"{str(path)!r} holds a {type(model).__name__}, not a model; "
-                           "create one with 'skaudio train'.")
+    model = _load_model(args)
     sr = _model_sr(model)
     duration = None if args.duration <= 0 else args.duration
     clips, names, failed = [], [], 0
@@ -291,12 +309,15 @@ def _parser():
     bench.set_defaults(func=_benchmark)
 
     train = sub.add_parser("train", help="fit one model on a whole dataset and save it",
-                           description="Fit one model on all of a dataset; save it with joblib.")
+                           description="Fit one model on all of a dataset; save it with "
+                           "skops (a .joblib/.pkl name saves with joblib, which runs code "
+                           "when loaded).")
     _add_data_options(train)
     train.add_argument("--model", default="svm", help="a model name (default svm)")
     train.add_argument("--features", default="gtzan", choices=["gtzan", "full"],
                        help="the feature set of a feature model (default gtzan)")
-    train.add_argument("--out", required=True, metavar="FILE", help="where to save the model")
+    train.add_argument("--out", required=True, metavar="FILE",
+                       help="where to save the model (e.g. genres.skops)")
     train.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bars, no per-epoch lines of the nets")
     train.set_defaults(func=_train)
@@ -304,13 +325,21 @@ def _parser():
     predict = sub.add_parser("predict", help="classify audio files with a saved model",
                              description="Print each file's predicted label and its "
                              "probability, tab-separated.")
-    predict.add_argument("model", metavar="FILE", help="a model saved by 'skaudio train'")
+    predict.add_argument("model", metavar="FILE",
+                         help="a model saved by 'skaudio train' (.skops: loaded without "
+                              "running code from it)")
     predict.add_argument("audio", nargs="+", metavar="AUDIO", help="audio files")
     predict.add_argument("--duration", type=_seconds(zero=True), default=30.0,
                          metavar="SECONDS",
                          help="seconds of each file to analyse (default 30; 0: all)")
     predict.add_argument("--offset", type=_seconds(zero=True), default=0.0, metavar="SECONDS",
                          help="start this many seconds into each file")
+    predict.add_argument("--trust", action="append", default=[], metavar="TYPE",
+                         help="also trust this type in a skops file (repeatable); only a "
+                              "type you checked, as named in the refusal")
+    predict.add_argument("--trust-pickle", action="store_true",
+                         help="load a joblib/pickle model file; this RUNS ANY CODE stored in "
+                              "it: only for a file you made yourself and nobody could change")
     predict.set_defaults(func=_predict)
 
     models = sub.add_parser("models", help="list the benchmark's models")

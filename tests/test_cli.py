@@ -49,7 +49,7 @@ def test_benchmark_writes_results(tmp_path, capsys):
 
 def test_train_then_predict_round_trip(song_folder, tmp_path, capsys):
     root, songs, labels = song_folder
-    model = tmp_path / "models" / "genre.joblib"
+    model = tmp_path / "models" / "genre.skops"
     assert main(["train", "--data", f"folder:{root / 'train'}", "--model", "logreg",
                  "--sr", "8000", "--out", str(model), "--quiet"]) == 0
     assert model.is_file()
@@ -64,7 +64,7 @@ def test_train_then_predict_round_trip(song_folder, tmp_path, capsys):
 
 def test_predict_reports_bad_files_on_one_line(song_folder, tmp_path, capsys):
     root, songs, _ = song_folder
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skops"
     assert main(["train", "--data", EASY, "--model", "svm", "--out", str(model), "-q"]) == 0
     capsys.readouterr()
     status = main(["predict", str(model), str(songs[0]), str(root / "broken.wav"),
@@ -117,7 +117,7 @@ def test_benchmark_leaves_bad_files_out_and_lists_them_all(bad_folder, tmp_path,
 
 
 def test_train_skips_bad_files(bad_folder, tmp_path, capsys):
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skops"
     assert main(["train", "--data", f"folder:{bad_folder[1]}", "--model", "logreg",
                  "--sr", "8000", "--out", str(model), "-q"]) == 0
     captured = capsys.readouterr()
@@ -137,11 +137,11 @@ def test_train_skips_bad_files(bad_folder, tmp_path, capsys):
 def test_a_feature_table_rejects_feature_settings(command, options, message, tmp_path, capsys):
     table = tmp_path / "features_30_sec.csv"
     table.write_text("filename,label\n")
-    out = ["--out", str(tmp_path / "m.joblib")]
+    out = ["--out", str(tmp_path / "m.skops")]
     assert main([command, "--data", f"features:{table}", *options, *out]) == 1
     err = capsys.readouterr().err
     assert re.search(message, err) and "computed with librosa's defaults" in err
-    assert not (tmp_path / "m.joblib").exists()
+    assert not (tmp_path / "m.skops").exists()
 
 
 def test_a_feature_table_that_is_audio_is_named(song_folder, tmp_path, capsys):
@@ -157,8 +157,8 @@ def test_a_feature_table_that_is_audio_is_named(song_folder, tmp_path, capsys):
         (["benchmark", "--data", "nope"], "Unknown data spec"),
         (["benchmark", "--data", EASY, "--split", "groups:50"], "at most groups:"),
         (["benchmark", "--data", EASY, "--features", "gtzan,mfcc"], "Unknown feature set"),
-        (["train", "--data", "folder:/no/such/folder", "--out", "x.joblib"], "is not a folder"),
-        (["predict", "/no/such/model.joblib", "a.wav"], "not found"),
+        (["train", "--data", "folder:/no/such/folder", "--out", "x.skops"], "is not a folder"),
+        (["predict", "/no/such/model.skops", "a.wav"], "not found"),
     ],
 )
 def test_errors_are_one_line(argv, message, capsys):
@@ -171,7 +171,101 @@ def test_predict_rejects_a_file_that_is_not_a_model(tmp_path, capsys):
     fake = tmp_path / "fake.joblib"
     fake.write_text("hello")
     assert main(["predict", str(fake), "a.wav"]) == 1
-    assert "not a model saved by 'skaudio train'" in capsys.readouterr().err
+    assert "is a joblib/pickle file" in capsys.readouterr().err
+    # written here, by this test: the one kind of pickle that may be opened in-process
+    assert main(["predict", str(fake), "a.wav", "--trust-pickle"]) == 1
+    err = capsys.readouterr().err
+    assert "runs any code" in err and "not a model saved by 'skaudio train'" in err
+    (tmp_path / "fake.skops").write_text("hello")
+    assert main(["predict", str(tmp_path / "fake.skops"), "a.wav"]) == 1
+    assert "is not a skops file" in capsys.readouterr().err
+
+
+class _RunsCode:
+    """Unpickled, it runs ``os.system("touch MARKER")``: the issue's repro."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_predict_never_runs_code_from_a_pickle_without_trust_pickle(song_folder, tmp_path):
+    """A joblib file whose unpickling runs a command: refused unless --trust-pickle.
+
+    The file is only ever loaded in a child process.
+    """
+    import joblib
+
+    _, songs, _ = song_folder
+    marker = tmp_path / "code-ran"
+    for evil in (tmp_path / "evil.skops", tmp_path / "evil.joblib"):  # whatever its name
+        joblib.dump(_RunsCode(marker), evil)  # dumping runs nothing
+        done = subprocess.run([sys.executable, "-m", "skaudio", "predict", str(evil),
+                               str(songs[0])], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1 and not marker.exists()
+        assert "runs any code" in done.stderr and "--trust-pickle" in done.stderr
+        assert "skaudio train" in done.stderr and "Traceback" not in done.stderr
+    # the flag means what it says: the code runs, after a warning
+    done = subprocess.run([sys.executable, "-m", "skaudio", "predict", str(evil), str(songs[0]),
+                           "--trust-pickle"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and marker.exists()
+    assert "warning: loading" in done.stderr and "runs any code" in done.stderr
+
+
+def test_train_writes_skops_that_predict_loads_with_skaudio_types_only(song_folder, tmp_path,
+                                                                     capsys):
+    import zipfile
+
+    import skops.io as sio
+
+    from skaudio.persistence import TRUSTED_TYPES
+
+    _, songs, _ = song_folder
+    model = tmp_path / "m.skops"
+    assert main(["train", "--data", EASY, "--model", "svm", "--out", str(model), "-q",
+                 "--cache", str(tmp_path / "cache")]) == 0
+    with zipfile.ZipFile(model) as zf:
+        assert "schema.json" in zf.namelist()
+        assert str(tmp_path / "cache") not in zf.read("schema.json").decode()  # not saved
+    assert set(sio.get_untrusted_types(file=model)) <= set(TRUSTED_TYPES)
+    capsys.readouterr()
+    assert main(["predict", str(model), str(songs[0])]) == 0
+    assert capsys.readouterr().out.startswith(str(songs[0]) + "\t")
+
+
+def test_train_to_a_joblib_name_warns_that_it_needs_trust_pickle(tmp_path, capsys):
+    model = tmp_path / "m.joblib"
+    assert main(["train", "--data", EASY, "--model", "logreg", "--out", str(model), "-q"]) == 0
+    assert "needs --trust-pickle" in capsys.readouterr().err
+    assert main(["predict", str(model), "a.wav"]) == 1
+    assert "--trust-pickle" in capsys.readouterr().err
+
+
+def test_predict_refuses_untrusted_types_and_lists_them(song_folder, tmp_path, capsys):
+    import joblib
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from skaudio import LibrosaFeatures
+    from skaudio.datasets import make_genres
+
+    _, songs, _ = song_folder
+    data = make_genres(n_per_class=3, duration=1.0, n_classes=2, sr=8000, random_state=0)
+    features = LibrosaFeatures(sr=8000, features=["rms", "mfcc"],
+                               memory=joblib.Memory(str(tmp_path / "theirs"), verbose=0))
+    path = tmp_path / "other.skops"
+    sio.dump(make_pipeline(features, LogisticRegression()).fit(data.data, data.target), path)
+    assert main(["predict", str(path), str(songs[0])]) == 1
+    err = capsys.readouterr().err
+    assert "joblib.memory.Memory" in err and "does not trust" in err
+    unknown = sorted(set(sio.get_untrusted_types(file=path)) - {"skaudio.features.LibrosaFeatures"})
+    trust = [arg for t in unknown for arg in ("--trust", t)]
+    assert main(["predict", str(path), str(songs[0]), *trust]) == 0
 
 
 def test_usage_errors_exit_2(capsys):
@@ -203,7 +297,7 @@ def _usage_error(argv, capsys):
         (["benchmark", "--modles", "svm"],
          "unrecognized arguments: --modles svm; did you mean --models?"),
         (["benchmark", "--modles=svm"], "did you mean --models?"),
-        (["predict", "m.joblib", "a.wav", "--ofset", "3"], "did you mean --offset?"),
+        (["predict", "m.skops", "a.wav", "--ofset", "3"], "did you mean --offset?"),
         (["train", "--out", "x", "--bogus", "--randomstate", "3"],
          "did you mean --random-state (for --randomstate)?"),
         (["benchmark", "--on-error", "skp"], "invalid choice: 'skp' (choose from skip, raise); "
@@ -231,7 +325,7 @@ def test_mistyped_options_get_a_suggestion_and_the_subcommand_usage(argv, messag
     ],
 )
 def test_predict_windows_must_be_finite_seconds(argv, message, capsys):
-    assert message in _usage_error(["predict", "m.joblib", "a.wav", *argv], capsys)[-1]
+    assert message in _usage_error(["predict", "m.skops", "a.wav", *argv], capsys)[-1]
 
 
 @pytest.mark.parametrize(
@@ -252,7 +346,7 @@ def test_numeric_options_are_checked(command, argv, message, capsys):
 
 
 def test_unknown_model_names_the_closest(capsys):
-    assert main(["train", "--data", EASY, "--model", "svmm", "--out", "x.joblib"]) == 1
+    assert main(["train", "--data", EASY, "--model", "svmm", "--out", "x.skops"]) == 1
     assert "Unknown model 'svmm'. Did you mean 'svm'?" in capsys.readouterr().err
 
 
@@ -260,7 +354,7 @@ def test_console_entry_point():
     done = subprocess.run([sys.executable, "-m", "skaudio", "models"], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0 and "svm_vote" in done.stdout
-    done = subprocess.run([sys.executable, "-m", "skaudio.cli", "predict", "nothing.joblib",
+    done = subprocess.run([sys.executable, "-m", "skaudio.cli", "predict", "nothing.skops",
                            "x.wav"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.strip().startswith("skaudio predict: error:")
@@ -284,7 +378,7 @@ def test_progress_is_shown_unless_quiet(quiet, monkeypatch, tmp_path):
 
 def test_nets_print_their_epochs_on_stderr(tmp_path, capsys):
     pytest.importorskip("skorch")
-    model = tmp_path / "cnn.joblib"
+    model = tmp_path / "cnn.skops"
     tiny = "builtin:n_per_class=2,duration=0.5,n_classes=2,difficulty=0,sr=8000"
     assert main(["train", "--data", tiny, "--model", "cnn", "--out", str(model)]) == 0
     captured = capsys.readouterr()

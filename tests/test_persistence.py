@@ -213,3 +213,64 @@ def test_injected_type_is_reported_and_refused(net_pipeline, tmp_path):
     assert sorted(untrusted) == sorted(NET_TRUSTED + ["subprocess.Popen"])  # it shows
     with pytest.raises(sio.exceptions.UntrustedTypesFoundException, match="Popen"):
         sio.load(evil, trusted=NET_TRUSTED)
+
+
+# --------------------------------------------------------------------------
+# skaudio.persistence: save_model / load_model
+# --------------------------------------------------------------------------
+
+
+def test_trusted_types_are_real_skaudio_and_sklearn_classes():
+    import importlib
+
+    from skaudio.persistence import TRUSTED_TYPES
+
+    for name in TRUSTED_TYPES:
+        module, _, cls = name.rpartition(".")
+        if module.startswith("skaudio.nets"):
+            pytest.importorskip("skorch")
+        assert module.split(".")[0] in {"skaudio", "sklearn"}
+        assert isinstance(getattr(importlib.import_module(module), cls), type)
+
+
+@pytest.mark.parametrize("kind", ["classical", "voting", "net"])
+def test_save_model_load_model_round_trip(classical, kind, tmp_path, request):
+    from skaudio.persistence import load_model, save_model
+
+    if kind == "voting":
+        model = SegmentVotingClassifier(classical, segment_duration=0.25, sr=SR, voting="hard")
+        model.fit(clips(), LABELS)
+    else:
+        model = classical if kind == "classical" else request.getfixturevalue("net_pipeline")
+    loaded = load_model(save_model(model, tmp_path / "m.skops"))
+    X = clips(4, duration=0.5)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_load_model_refuses_a_pickle_unless_trusted(classical, tmp_path):
+    from skaudio.exceptions import SkaudioError
+    from skaudio.persistence import load_model
+
+    path = tmp_path / "m.joblib"
+    joblib.dump(classical, path)  # written here, so it may be read here
+    with pytest.raises(SkaudioError, match=r"runs any code.*trust_pickle=True"):
+        load_model(path)
+    with pytest.warns(UserWarning, match="runs any code"):
+        loaded = load_model(path, trust_pickle=True)
+    np.testing.assert_array_equal(loaded.predict(clips(2)), classical.predict(clips(2)))
+
+
+def test_load_model_lists_untrusted_types(classical, tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skaudio.exceptions import SkaudioError
+    from skaudio.persistence import load_model, save_model
+
+    model = make_pipeline(FunctionTransformer(abs), SVC()).fit(np.ones((4, 2)), [0, 1] * 2)
+    with pytest.raises(SkaudioError, match="builtins.abs"):
+        save_model(model, tmp_path / "m.skops")  # nothing saved that cannot be loaded
+    sio.dump(model, tmp_path / "m.skops")
+    with pytest.raises(SkaudioError, match=r"does not trust: builtins\.abs\b"):
+        load_model(tmp_path / "m.skops")
+    loaded = load_model(tmp_path / "m.skops", trusted=["builtins.abs"])  # checked: harmless
+    assert loaded.predict(np.ones((1, 2))).shape == (1,)

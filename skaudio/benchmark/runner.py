@@ -15,7 +15,8 @@ inside its own ``fit``/``predict``, with a per-clip cache so each segment's
 features are also computed once.
 
 :func:`train_model` fits one model on a whole dataset and returns it as one
-estimator that takes audio (paths or waveforms), ready for :mod:`joblib`.
+estimator that takes audio (paths or waveforms), ready for
+:func:`skaudio.persistence.save_model` (skops).
 """
 
 import sys
