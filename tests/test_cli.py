@@ -4,13 +4,14 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
 
 from skaudio.cli import main
 from skaudio.datasets import make_genres
-from skaudio.exceptions import SkaudioError
+from skaudio.exceptions import AudioValueError, SkaudioError
 
 EASY = "builtin:n_per_class=6,duration=1,n_classes=2,difficulty=0,sr=8000"
 
@@ -74,6 +75,51 @@ def test_predict_reports_bad_files_on_one_line(song_folder, tmp_path, capsys):
     assert captured.out.count("\n") == 1 and str(songs[0]) in captured.out
     errors = captured.err.strip().splitlines()
     assert len(errors) == 2 and "broken.wav" in errors[0] and "missing.mp3" in errors[1]
+
+
+class _SpyModel:
+    """Records the batches it is given; rejects clips shorter than 1 s like a bad file."""
+
+    classes_ = np.array(["a", "b"])
+
+    def __init__(self):
+        self.calls = []
+
+    def get_params(self, deep=True):
+        return {"sr": 8000}
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def predict_proba(self, X):
+        self.calls.append((len(X), sys.stdout.getvalue().count("\n")))
+        if any(len(x) < 8000 for x in X):
+            raise AudioValueError("clip[0] is too short for this model")
+        return np.tile([0.25, 0.75], (len(X), 1))
+
+
+def test_predict_streams_files_in_chunks(song_folder, tmp_path, monkeypatch, capsys):
+    """Files are read and predicted a chunk at a time; lines appear chunk by chunk."""
+    import skaudio.cli
+    import skaudio.persistence
+
+    root, songs, _ = song_folder
+    spy = _SpyModel()
+    monkeypatch.setattr(skaudio.persistence, "load_model", lambda *a, **k: spy)
+    monkeypatch.setattr(skaudio.cli, "_PREDICT_CHUNK", 2)
+    short = tmp_path / "short.wav"
+    sf.write(short, np.zeros(800, dtype=np.float32), 8000)
+    files = [*songs, str(root / "broken.wav"), str(short), *songs]
+    assert main(["predict", "model.skops", *map(str, files), "--n-jobs", "2"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == [str(s) for s in songs * 2]
+    assert all(line.endswith("\tb\t0.750") for line in lines)
+    # chunks of 2: [song, song], [broken (not read), short (retried alone)], [song, song]
+    assert spy.calls == [(2, 0), (1, 2), (2, 2)]
+    errors = captured.err.splitlines()
+    assert len(errors) == 2 and "broken.wav" in errors[0]
+    assert f"{short}: clip[0] is too short" in errors[1]
 
 
 @pytest.fixture(scope="module")
