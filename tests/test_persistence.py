@@ -274,3 +274,155 @@ def test_load_model_lists_untrusted_types(classical, tmp_path):
         load_model(tmp_path / "m.skops")
     loaded = load_model(tmp_path / "m.skops", trusted=["builtins.abs"])  # checked: harmless
     assert loaded.predict(np.ones((1, 2))).shape == (1,)
+
+
+# --------------------------------------------------------------------------
+# Tampered files holding trusted types only (finding 6 of issue 13)
+# --------------------------------------------------------------------------
+
+
+def _tamper(src, dst, cls_name, **params):
+    """Copy a skops file, setting ``params`` of every ``cls_name`` object in its schema."""
+
+    def edit(node):
+        if isinstance(node, dict):
+            if node.get("__class__") == cls_name and node.get("__loader__") == "ObjectNode":
+                for key, value in params.items():
+                    node["content"]["content"][key]["content"] = json.dumps(value)
+            for child in node.values():
+                edit(child)
+        elif isinstance(node, list):
+            for child in node:
+                edit(child)
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "schema.json":
+                schema = json.loads(data)
+                edit(schema)
+                data = json.dumps(schema)
+            zout.writestr(name, data)
+    return dst
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"channels": 4096}, r"\(widest block\) = 4096, more than a loaded net may have"),
+        # skops stores equal small ints once: n_blocks and input_shape_[0] change together
+        ({"n_blocks": 10**9}, "= 1000000000, more than a loaded net may have"),
+        ({"kernel_size": 5}, "weights in the file do not match its parameters"),
+        ({"channels": 8}, "weights in the file do not match its parameters"),
+        ({"dropout": 7}, "invalid parameter"),
+    ],
+)
+def test_tampered_net_sizes_are_refused_before_building(net_pipeline, tmp_path, params, message):
+    """The issue's 4,096-channel CNN took 31 s and 1.6 GB before failing."""
+    import time
+
+    from skaudio.exceptions import SkaudioError
+    from skaudio.persistence import load_model, save_model
+
+    path = save_model(net_pipeline, tmp_path / "m.skops")
+    evil = _tamper(path, tmp_path / "evil.skops", "CNNClassifier", **params)
+    assert sorted(sio.get_untrusted_types(file=evil)) == sorted(NET_TRUSTED)  # nothing extra
+    start = time.perf_counter()
+    with pytest.raises(SkaudioError, match=message):
+        load_model(evil)
+    with pytest.raises(ValueError, match=message):
+        sio.load(evil, trusted=NET_TRUSTED)  # the check is the net's own
+    assert time.perf_counter() - start < 5
+
+
+def test_tampered_wavenet_dilation_is_refused(tmp_path):
+    pytest.importorskip("skorch")
+    from skaudio.exceptions import SkaudioError
+    from skaudio.nets import WaveNetClassifier
+    from skaudio.persistence import load_model, save_model
+
+    net = WaveNetClassifier(n_blocks=1, n_layers=3, residual_channels=4, skip_channels=4,
+                            max_epochs=1, random_state=0).fit(clips(4), LABELS[:4])
+    path = save_model(net, tmp_path / "m.skops")
+    evil = _tamper(path, tmp_path / "evil.skops", "WaveNetClassifier", n_layers=200)
+    with pytest.raises(SkaudioError, match=r"n_blocks x n_layers = 200.*MAX_LOADED_LAYERS"):
+        load_model(evil)
+    evil = _tamper(path, tmp_path / "evil.skops", "WaveNetClassifier", n_layers=20,
+                   kernel_size=9)
+    with pytest.raises(SkaudioError, match="last dilation"):
+        load_model(evil)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"n_fft": 2**20}, r"n_fft=1048576, outside the range"),
+        ({"hop_length": 1, "n_fft": 4096}, "spectrogram values per second"),
+        ({"n_mels": 10**6}, "n_mels=1000000"),
+        ({"sr": 10**9}, "sr=1000000000"),
+        ({"on_error": "bogus"}, "invalid parameter"),
+    ],
+)
+def test_tampered_feature_sizes_are_refused(classical, tmp_path, params, message):
+    from skaudio.exceptions import SkaudioError
+    from skaudio.persistence import load_model, save_model
+
+    path = save_model(classical, tmp_path / "m.skops")
+    with pytest.raises(SkaudioError, match=message):
+        load_model(_tamper(path, tmp_path / "evil.skops", "LibrosaFeatures", **params))
+
+
+def test_tampered_segment_duration_is_refused(classical, tmp_path):
+    from skaudio.exceptions import SkaudioError
+    from skaudio.persistence import load_model, save_model
+
+    model = SegmentVotingClassifier(classical, segment_duration=0.25, sr=SR, voting="hard")
+    path = save_model(model.fit(clips(), LABELS), tmp_path / "m.skops")
+    evil = _tamper(path, tmp_path / "evil.skops", "SegmentVotingClassifier",
+                   segment_duration=1e-6)
+    with pytest.raises(SkaudioError, match="segment_duration=1e-06"):
+        load_model(evil)
+
+
+def test_a_model_file_chooses_no_cache_folder_and_no_process_count(classical, tmp_path):
+    """memory= in a file would let whoever owns that folder supply the features."""
+    from skaudio.persistence import load_model, save_model
+
+    theirs, mine = tmp_path / "theirs", tmp_path / "mine"
+    path = save_model(classical, tmp_path / "m.skops")
+    evil = _tamper(path, tmp_path / "evil.skops", "LibrosaFeatures", memory=str(theirs),
+                   n_jobs=10_000)
+    assert sio.get_untrusted_types(file=evil) == CLASSICAL_TRUSTED
+    loaded = load_model(evil)
+    assert loaded[0].memory is None and loaded[0].n_jobs is None
+    loaded.predict(clips(2))
+    assert not theirs.exists()
+    loaded = load_model(evil, memory=str(mine), n_jobs=1)
+    assert (loaded[0].memory, loaded[0].n_jobs) == (str(mine), 1)
+    loaded.predict(clips(2))
+    assert not theirs.exists() and mine.is_dir()
+
+
+def test_archive_sizes_are_bounded_before_reading(classical, tmp_path, monkeypatch):
+    import skaudio.persistence
+    from skaudio.exceptions import SkaudioError
+    from skaudio.persistence import load_model, save_model
+
+    path = save_model(classical, tmp_path / "m.skops")
+    monkeypatch.setattr(skaudio.persistence, "MAX_MODEL_BYTES", 1000)
+    with pytest.raises(SkaudioError, match="MAX_MODEL_BYTES"):
+        load_model(path)
+    monkeypatch.undo()
+    # an array whose header declares 8 GB, in a member of a few bytes
+    evil = tmp_path / "evil.skops"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(evil, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name.endswith(".npy"):
+                buf = io.BytesIO()
+                np.lib.format.write_array_header_1_0(
+                    buf, {"descr": "<f8", "fortran_order": False, "shape": (10**9,)})
+                data = buf.getvalue() + b"\0" * 16
+            zout.writestr(name, data)
+    with pytest.raises(SkaudioError, match="declares 8000000000 bytes"):
+        load_model(evil)

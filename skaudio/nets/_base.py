@@ -44,6 +44,17 @@ OPTIMIZERS = {
 }
 
 
+# Sizes a net read from a file may have (fit is not limited). They are checked in
+# __setstate__ before any layer is built, and the module's weight shapes are then
+# compared, on torch's "meta" device (no memory), with the arrays in the file: a
+# tampered file cannot make the loader allocate more than its own weights, nor a
+# prediction more than these sizes allow. Raise them only for a file you trust.
+MAX_LOADED_WIDTH = 1024  # channels of any layer
+MAX_LOADED_LAYERS = 128  # conv blocks, or dilated layers in all
+MAX_LOADED_KERNEL = 64  # conv kernel size
+MAX_LOADED_SPAN = 2**16  # steps one layer's dilation or stride spans
+
+
 def _silent(*args, **kwargs):
     """A picklable sink that swallows skorch's messages when ``verbose=0``."""
 
@@ -276,11 +287,50 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             state["history_json_"] = json.dumps(list(net.history), default=_to_builtin)
         return state
 
+    def _bound(self, what, value, limit, name):
+        if value > limit:
+            raise AudioValueError(
+                f"{type(self).__name__} loaded with {what} = {value}, more than a loaded net "
+                f"may have ({limit}, skaudio.nets._base.{name}): the file was changed, or "
+                "raise that limit for a file you trust."
+            )
+
+    def _check_loaded_size(self, module_state):
+        """Refuse sizes beyond the limits, and weights unlike the parameters' net."""
+        name = type(self).__name__
+        try:
+            self._validate_params()
+            shape = tuple(int(n) for n in self.input_shape_)
+            n_classes = len(self.classes_)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise AudioValueError(
+                f"{name} loaded with an invalid parameter or state ({exc}); the file was "
+                "damaged or changed."
+            ) from None
+        if len(shape) != self._input_ndim - 1 or min(shape) < 1:
+            raise AudioValueError(f"{name} loaded with input_shape_ = {shape}; the file "
+                                  "was damaged or changed.")
+        self._bound("in_channels", shape[0], MAX_LOADED_WIDTH, "MAX_LOADED_WIDTH")
+        self._check_sizes()
+        with torch.device("meta"):  # shapes only: nothing is allocated
+            module = self._module_class(n_classes=n_classes, **self._module_params())
+        expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+        found = {k: tuple(np.shape(v)) for k, v in module_state.items()}
+        if expected != found:
+            diff = sorted(set(expected.items()) ^ set(found.items()))[:3]
+            raise AudioValueError(
+                f"{name}: the weights in the file do not match its parameters (e.g. "
+                f"{', '.join(f'{k} {v}' for k, v in diff)}); the file was damaged or "
+                "changed."
+            )
+
     def __setstate__(self, state):
         state = dict(state)
         module_state = state.pop("module_state_", None)
         history = state.pop("history_json_", None)
         super().__setstate__(state)
+        if module_state is not None:
+            self._check_loaded_size(module_state)
         if module_state is None:
             net = self.__dict__.get("net_")
             if net is not None:  # pickled by an older skaudio, skorch net inside

@@ -214,6 +214,17 @@ class CNNClassifier(BaseNetClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
+    def _check_sizes(self):
+        from skaudio.nets import _base
+
+        self._bound("n_blocks", self.n_blocks, _base.MAX_LOADED_LAYERS, "MAX_LOADED_LAYERS")
+        self._bound("kernel_size", self.kernel_size, _base.MAX_LOADED_KERNEL,
+                    "MAX_LOADED_KERNEL")
+        channels = self.channels
+        channels = int(channels) if isinstance(channels, Integral) else list(channels)
+        self._bound("channels (widest block)", max(block_widths(channels, self.n_blocks)),
+                    _base.MAX_LOADED_WIDTH, "MAX_LOADED_WIDTH")
+
     def _module_params(self):
         channels = self.channels
         channels = int(channels) if isinstance(channels, Integral) else list(channels)
@@ -428,6 +439,20 @@ class WaveNetClassifier(BaseNetClassifier):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+
+    def _check_sizes(self):
+        from skaudio.nets import _base
+
+        self._bound("n_blocks x n_layers", self.n_blocks * self.n_layers,
+                    _base.MAX_LOADED_LAYERS, "MAX_LOADED_LAYERS")
+        self._bound("kernel_size", self.kernel_size, _base.MAX_LOADED_KERNEL,
+                    "MAX_LOADED_KERNEL")
+        for what in ("residual_channels", "skip_channels"):
+            self._bound(what, getattr(self, what), _base.MAX_LOADED_WIDTH, "MAX_LOADED_WIDTH")
+        self._bound("the last dilation x (kernel_size - 1)",
+                    2 ** (self.n_layers - 1) * (self.kernel_size - 1), _base.MAX_LOADED_SPAN,
+                    "MAX_LOADED_SPAN")
+        self._bound("stride", self.stride, _base.MAX_LOADED_SPAN, "MAX_LOADED_SPAN")
 
     def _module_params(self):
         return dict(
