@@ -26,6 +26,8 @@ _LAZY = {
     "BadClip": "._parallel",
     "ClipCounts": "._parallel",
     "count_clips": "._parallel",
+    "load_model": ".persistence",
+    "save_model": ".persistence",
     "LibrosaFeatures": ".features",
     "MelSpectrogram": ".spectrogram",
     "RawWaveform": ".waveform",

@@ -23,6 +23,7 @@ PUBLIC_MODULES = [
     "skaudio.model_selection",
     "skaudio.benchmark",
     "skaudio.nets",
+    "skaudio.persistence",
 ]
 
 
