@@ -87,6 +87,17 @@ def _extract(y, *, sr, plan, n_fft, hop_length, n_mfcc, n_chroma, n_mels, textur
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def _check_names(what, names, allowed, given, alternative):
+    """Raise a ValueError naming the unknown entries unless ``names`` are distinct and known."""
+    unknown = [name for name in names if name not in allowed]
+    if unknown or not names or len(set(names)) != len(names):
+        raise ValueError(
+            f"{what} must be {alternative} a non-empty list of distinct names from "
+            f"{list(allowed)}; got {given!r}"
+            + (f" (unknown: {unknown})" if unknown else "") + "."
+        )
+
+
 class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
     """Summary statistics of librosa features, one row per clip.
 
@@ -324,22 +335,10 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         else:
             features = list(self.features)
             own_stats = {}
-        unknown = [f for f in features if f not in FAMILIES]
-        if unknown or not features or len(set(features)) != len(features):
-            raise ValueError(
-                f"features must be a preset name from {sorted(PRESETS)} or a non-empty list of "
-                f"distinct names from {list(FAMILIES)}; got {self.features!r}"
-                + (f" (unknown: {unknown})" if unknown else "") + "."
-            )
+        _check_names("features", features, FAMILIES, self.features,
+                     f"a preset name from {sorted(PRESETS)} or")
         if self.stats is not None:
-            stats = list(self.stats)
-            bad = [s for s in stats if s not in STATS]
-            if bad or not stats or len(set(stats)) != len(stats):
-                raise ValueError(
-                    f"stats must be None or a non-empty list of distinct names from "
-                    f"{list(STATS)}; got {self.stats!r}"
-                    + (f" (unknown: {bad})" if bad else "") + "."
-                )
+            _check_names("stats", list(self.stats), STATS, self.stats, "None or")
         default = ("mean", "var")
         return tuple(
             (name, () if FAMILIES[name].kind == "values"
