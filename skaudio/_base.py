@@ -112,7 +112,9 @@ def record_input_columns(estimator, X, y=None, *, allow_nan=False):
 def _is_numeric_table(X):
     """A 2-D numeric ndarray or DataFrame (equal-length clips, one per row)."""
     if hasattr(X, "dtypes") and hasattr(X, "columns"):
-        return all(np.issubdtype(dt, np.number) for dt in X.dtypes)
+        # pandas' own dtypes (StringDtype, ArrowDtype, nullable numbers) are no numpy
+        # dtypes; every dtype has a kind: numbers are "f", "i" or "u"
+        return all(getattr(dt, "kind", "O") in "fiu" for dt in X.dtypes)
     return isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiub"
 
 

@@ -205,3 +205,16 @@ def test_grid_search_over_audio_and_model_parameters(music_clips):
     assert best[:-1].transform(X).shape == (8, 2 * (1 + search.best_params_["feat__n_mfcc"]))
     fitted = clone(best).fit(X, y)
     np.testing.assert_array_equal(fitted.predict(X), search.predict(X))
+
+
+@pytest.mark.parametrize("dtype", [None, "string", object])
+def test_a_column_of_paths_of_any_pandas_string_dtype(tmp_path, music_clips, dtype):
+    """pandas 3 stores str as StringDtype: a documented input, not a numeric table."""
+    paths = []
+    for i, y in enumerate(music_clips[:2]):
+        paths.append(str(tmp_path / f"clip{i}.wav"))
+        sf.write(paths[-1], y, 22050, subtype="FLOAT")
+    frame = pd.DataFrame({"path": paths}, dtype=dtype)
+    features = LibrosaFeatures(features=["rms", "spectral_centroid"])
+    np.testing.assert_array_equal(features.fit_transform(frame), features.fit_transform(paths))
+    assert features.n_features_in_ == 1
