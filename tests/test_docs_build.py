@@ -129,3 +129,31 @@ def test_no_broken_internal_links(site, pages):
                 if target not in pages or unquote(parts.fragment) not in pages[target].ids:
                     broken.append(f"{where} (no such anchor)")
     assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken[:40])
+
+
+def _run_examples():
+    path = ROOT / "docs" / "_ext" / "run_examples.py"
+    spec = importlib.util.spec_from_file_location("skaudio_docs_run_examples", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_examples_gallery_is_fresh():
+    """The cached output of each example (docs/gallery/) is from its current source."""
+    problems = _run_examples().stale()
+    assert not problems, (
+        "the examples gallery is out of date: run python docs/_ext/run_examples.py "
+        "[names] and commit docs/gallery/\n" + "\n".join(problems)
+    )
+
+
+def test_examples_page_shows_output_and_figures(site, pages):
+    gallery = _run_examples()
+    page = pages[(site / "examples" / "index.html").resolve()]
+    text = "".join(page.text)
+    for name, entry in gallery.load_manifest().items():
+        printed = (gallery.GALLERY / entry["output"]).read_text(encoding="utf-8").strip()
+        assert printed.splitlines()[0] in text, f"the output of {name} is not on the page"
+        for fig in entry["figures"]:
+            assert f"../gallery/{fig['file']}" in page.refs, f"{fig['file']} is not on the page"
