@@ -42,7 +42,13 @@ __all__ = ["BadClip", "ClipCounts", "count_clips", "map_clips"]
 
 @dataclass(frozen=True)
 class BadClip:
-    """A clip that could not be processed: its row index, name and reason."""
+    """A clip that could not be processed: its row index, name and reason.
+
+    Examples
+    --------
+    >>> BadClip(index=3, name="song.mp3", reason="Audio file 'song.mp3' is empty")
+    BadClip(index=3, name='song.mp3', reason="Audio file 'song.mp3' is empty")
+    """
 
     index: int
     name: str
@@ -68,6 +74,15 @@ class ClipCounts:
     bad_clips : list of BadClip
         The clips that gave a NaN row, in the order they were found (each
         ``index`` is the clip's row in its own call).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaudio import LibrosaFeatures, count_clips
+    >>> with count_clips() as counts:
+    ...     _ = LibrosaFeatures(features=["rms"]).fit_transform(np.ones((3, 2048)))
+    >>> counts.computed, counts.cached, counts.bad_clips
+    (3, 0, [])
     """
 
     computed: int = 0

@@ -155,6 +155,22 @@ def load_model(path, *, trusted=(), trust_pickle=False, memory=None, n_jobs=None
         When the file is missing, not a model, holds an untrusted type, is
         a pickle without ``trust_pickle=True``, or asks for more than the
         documented limits (:data:`LIMITS`, :data:`MAX_MODEL_BYTES`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.svm import SVC
+    >>> from skaudio import LibrosaFeatures, load_model, save_model
+    >>> X = np.random.default_rng(0).standard_normal((4, 4096))
+    >>> model = make_pipeline(LibrosaFeatures(features=["rms"]), SVC()).fit(X, [0, 0, 1, 1])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = save_model(model, Path(folder) / "model.skops")
+    ...     loaded = load_model(path)
+    >>> bool((loaded.predict(X) == model.predict(X)).all())
+    True
     """
     path = Path(path)
     name = str(path)

@@ -94,3 +94,19 @@ def test_every_public_name_is_documented(module_name):
         f"public names with no '::: identifier' entry in docs/api/*.md: {missing}; "
         "add one to the page of its kind."
     )
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_every_public_class_and_function_has_an_example(module_name):
+    """Each rendered entry shows a working example (doctests run them in the suite)."""
+    if module_name == "skaudio.nets":
+        pytest.importorskip("torch")
+    module = importlib.import_module(module_name)
+    without = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        is_error = inspect.isclass(obj) and issubclass(obj, BaseException)
+        if (inspect.isclass(obj) or inspect.isfunction(obj)) and not is_error:
+            if "Examples\n--------" not in (inspect.getdoc(obj) or ""):
+                without.append(f"{module_name}.{name}")
+    assert not without, f"no Examples section in the docstring of: {without}"

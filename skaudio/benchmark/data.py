@@ -67,6 +67,13 @@ class BenchmarkData:
         LibrosaFeatures parameters for this dataset.
     description : str
         One line for the report.
+
+    Examples
+    --------
+    >>> from skaudio.benchmark import load_benchmark_data
+    >>> data = load_benchmark_data("builtin:n_per_class=4,duration=1,n_classes=2,sr=8000")
+    >>> len(data.y), data.sr, data.has_audio
+    (8, 8000, True)
     """
 
     name: str
@@ -183,6 +190,16 @@ def load_benchmark_data(spec="builtin", *, features=None, label_regex=None, grou
         searched in the file names (default: labels from folder names).
     random_state : int
         Seed of the built-in dataset.
+
+    Returns
+    -------
+    data : BenchmarkData
+
+    Examples
+    --------
+    >>> data = load_benchmark_data("builtin:n_per_class=4,duration=1,n_classes=2,sr=8000")
+    >>> data.summary().split("; ")[-1]
+    '8 clips, 2 classes, 8 groups'
     """
     overrides = dict(features or {})
     if not isinstance(spec, str):
@@ -310,6 +327,13 @@ def make_splitter(spec, data, *, random_state=0):
     mask : ndarray of bool of shape (n_clips,)
     cv : splitter over the masked rows, with split(X, y, groups)
     description : str
+
+    Examples
+    --------
+    >>> data = load_benchmark_data("builtin:n_per_class=4,duration=1,n_classes=2,sr=8000")
+    >>> mask, cv, description = make_splitter("cv:2", data)
+    >>> int(mask.sum()), cv.get_n_splits(), description
+    (8, 2, 'stratified 2-fold cross-validation (shuffled, random clips)')
     """
     match = _SPLIT.match(str(spec))
     if match is None:

@@ -104,6 +104,13 @@ def resolve_feature_sets(feature_sets, data):
     ``feature_sets`` is None (every set this version and the data support),
     a comma-separated string or a list of names from :data:`FEATURE_SETS`.
     A set asked for by name that cannot run raises.
+
+    Examples
+    --------
+    >>> from skaudio.benchmark import load_benchmark_data, resolve_feature_sets
+    >>> data = load_benchmark_data("builtin:n_per_class=4,duration=1,n_classes=2,sr=8000")
+    >>> resolve_feature_sets("gtzan,full", data)
+    (['gtzan', 'full'], {})
     """
     default = feature_sets is None
     if default:
@@ -307,6 +314,14 @@ def resolve_models(models, data):
     comma-separated list of names, or a list of names. Models of a preset that
     cannot run on ``data`` are skipped with a reason; a model asked for by
     name that cannot run raises.
+
+    Examples
+    --------
+    >>> from skaudio.benchmark import load_benchmark_data, resolve_models
+    >>> data = load_benchmark_data("builtin:n_per_class=4,duration=1,n_classes=2,sr=8000")
+    >>> specs, skipped = resolve_models("svm,knn", data)
+    >>> [spec.name for spec in specs], skipped
+    (['svm', 'knn'], {})
     """
     if isinstance(models, str):
         names = [m.strip() for m in models.split(",") if m.strip()]

@@ -2,6 +2,7 @@
 
 import importlib.util
 import re
+from pathlib import Path
 
 __all__ = ["write_report", "to_markdown", "run_label"]
 
@@ -18,7 +19,17 @@ def _pm(mean, std, n_folds, scale=100.0, digits=1):
 
 
 def to_markdown(results):
-    """The results table (and what produced it) as Markdown."""
+    """The results table (and what produced it) as Markdown.
+
+    Examples
+    --------
+    >>> from skaudio.benchmark import run_benchmark, to_markdown
+    >>> spec = "builtin:n_per_class=4,duration=1,n_classes=2,sr=8000"
+    >>> results = run_benchmark(spec, split="cv:2", models="dummy,svm", feature_sets="gtzan",
+    ...                         verbose=0)
+    >>> print(to_markdown(results).splitlines()[1])
+    - **Split**: cv:2: stratified 2-fold cross-validation (shuffled, random clips)
+    """
     attrs = results.attrs
     lines = []
     if attrs.get("data"):
@@ -63,7 +74,22 @@ def _slug(name):
 
 
 def write_report(results, out):
-    """Write ``results.csv``, ``folds.csv``, ``results.md`` and PNGs into ``out``."""
+    """Write ``results.csv``, ``folds.csv``, ``results.md`` and PNGs into ``out``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skaudio.benchmark import run_benchmark, write_report
+    >>> spec = "builtin:n_per_class=4,duration=1,n_classes=2,sr=8000"
+    >>> results = run_benchmark(spec, split="cv:2", models="dummy,svm", feature_sets="gtzan",
+    ...                         verbose=0)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     write_report(results, out)
+    ...     sorted(p.name for p in Path(out).glob("*.csv"))
+    ['folds.csv', 'results.csv']
+    """
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     results.to_csv(out / "results.csv", index=False, float_format="%.6g")
     if "folds" in results.attrs:

@@ -44,6 +44,11 @@ class Family:
         ``"waveform"``: a signal at the audio's rate, summarized over samples.
     description : str
         What it is and which librosa call it equals.
+
+    Examples
+    --------
+    >>> FAMILIES["mfcc"].kind, FAMILIES["tempo"].kind, FAMILIES["harmony"].kind
+    ('rows', 'values', 'waveform')
     """
 
     kind: str

@@ -197,6 +197,13 @@ class MelCNN(nn.Module):
     -----
     Input shape is ``(batch, 1, n_mels, n_frames)``, output ``(batch, n_classes)``
     logits.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = MelCNN(n_classes=3, n_blocks=2, channels=4)
+    >>> net(torch.zeros(2, 1, 32, 40)).shape
+    torch.Size([2, 3])
     """
 
     def __init__(
@@ -283,6 +290,13 @@ class WaveNet(nn.Module):
     first, so recording gain does not matter. The receptive field of the
     stacks, in front-end steps, is
     ``n_blocks * (kernel_size - 1) * (2**n_layers - 1) + 1``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = WaveNet(n_classes=3, n_blocks=1, n_layers=3, residual_channels=4, skip_channels=8)
+    >>> net(torch.zeros(2, 1, 1600)).shape
+    torch.Size([2, 3])
     """
 
     def __init__(
