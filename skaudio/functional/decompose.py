@@ -232,7 +232,16 @@ def istft(D, *, n_fft, hop_length, length, dtype=np.float32):
 
 @lru_cache(maxsize=16)
 def _window_sumsquare(n_frames, n_fft, hop_length):
-    norm = librosa.filters.window_sumsquare(window="hann", n_frames=n_frames, n_fft=n_fft,
-                                            hop_length=hop_length, dtype=np.float32)
+    """``librosa.filters.window_sumsquare`` (Hann, float32) for a hop dividing ``n_fft``.
+
+    The squared windows overlap-added as shifted array additions, in numpy:
+    librosa's numba kernel costs seconds of compilation on a fresh install.
+    """
+    squared = librosa.filters.get_window("hann", n_fft, fftbins=True) ** 2
+    overlap = n_fft // hop_length
+    out = np.zeros((n_frames + overlap - 1, hop_length), dtype=np.float32)
+    for k, block in enumerate(squared.reshape(overlap, hop_length)):
+        out[k:k + n_frames] += block.astype(np.float32)
+    norm = out.ravel()
     norm.flags.writeable = False
     return norm
