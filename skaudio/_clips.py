@@ -15,6 +15,7 @@ clip at a time, so paths are streamed and never all held in memory.
 import hashlib
 import numbers
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ from scipy import sparse
 from .exceptions import AudioValueError, InvalidInputError
 from .io import load_audio
 
-__all__ = ["ClipSequence", "as_clips", "check_amplitude", "check_waveform"]
+__all__ = ["ClipSequence", "as_clips", "as_float_audio", "check_amplitude", "check_waveform"]
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,36 @@ def load_clip(item, *, name, sr, offset=0.0, duration=None, max_samples=None):
                           max_samples=max_samples)
     start = int(round(offset * sr))
     stop = None if duration is None else start + int(round(duration * sr))
-    y = np.asarray(item, dtype=np.float32)[start:stop]
+    y = as_float_audio(np.asarray(item)[start:stop])
     return check_waveform(y, name=name)
+
+
+# integer PCM as soundfile reads it: full scale is 1.0
+_PCM_SCALE = {np.dtype(np.int8): 2.0**7, np.dtype(np.int16): 2.0**15,
+              np.dtype(np.int32): 2.0**31}
+
+
+def as_float_audio(samples):
+    """Samples as float32 audio, integer PCM scaled as ``soundfile`` reads it.
+
+    int8, int16 and int32 samples are divided by their full scale (2**7,
+    2**15, 2**31) and uint8 is centred on 128, so an array of PCM samples
+    gives the numbers its WAV file gives. Floats (and int64 and other
+    integer types, which no PCM format uses) are taken as they are.
+
+    Examples
+    --------
+    >>> as_float_audio(np.array([0, 16384, -32768], dtype=np.int16))
+    array([ 0. ,  0.5, -1. ], dtype=float32)
+    >>> as_float_audio(np.array([128, 192], dtype=np.uint8))
+    array([0. , 0.5], dtype=float32)
+    """
+    samples = np.asarray(samples)
+    if samples.dtype in _PCM_SCALE:
+        return (samples / _PCM_SCALE[samples.dtype]).astype(np.float32)
+    if samples.dtype == np.uint8:
+        return ((samples.astype(np.float32) - 128.0) / 128.0).astype(np.float32)
+    return samples.astype(np.float32)
 
 
 def clip_key(item):
@@ -208,7 +237,17 @@ def as_clips(X):
             f"X must be a collection of clips, got the single path {os.fspath(X)!r}; "
             f"wrap it in a list: [{os.fspath(X)!r}]."
         )
-    if isinstance(X, np.ndarray) and X.dtype.kind in "fiub":
+    if isinstance(X, Iterator):
+        raise InvalidInputError(
+            f"X is an iterator ({type(X).__name__}), which fit would use up before "
+            f"transform sees it; pass a list instead, e.g. list(X)."
+        )
+    if isinstance(X, np.ndarray) and X.dtype.kind == "b":
+        raise InvalidInputError(
+            "X holds booleans, not audio samples; pass float samples in [-1, 1] (or integer "
+            "PCM, scaled as soundfile reads it), or file paths."
+        )
+    if isinstance(X, np.ndarray) and X.dtype.kind in "fiu":
         if X.ndim != 2 or 0 in X.shape:
             raise InvalidInputError(
                 f"An array X must be 2-D (n_clips, n_samples) and non-empty, got shape "
@@ -238,7 +277,7 @@ def as_clips(X):
                 "X looks like a single waveform (a 1-D sequence of numbers). Reshape "
                 "your data: y[np.newaxis, :] for one clip, or pass a list of 1-D arrays."
             )
-        if a.ndim != 1 or a.dtype.kind not in "fiub":
+        if a.ndim != 1 or a.dtype.kind not in "fiu":
             raise InvalidInputError(
                 f"X[{i}] must be a 1-D numeric waveform or a path, got "
                 f"{type(x).__name__} of shape {a.shape} and dtype {a.dtype}."
