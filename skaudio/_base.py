@@ -13,12 +13,19 @@ import os
 
 import numpy as np
 import soundfile as sf
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names, check_is_fitted, validate_data
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._clips import as_clips, check_waveform
 from ._parallel import map_clips
+from ._sklearn_compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    check_feature_names,
+    fit_context,
+    output_config,
+)
 from .exceptions import AudioValueError, InvalidInputError, SkaudioError
 
 __all__ = ["AudioTransformerMixin", "record_input_columns"]
@@ -69,7 +76,7 @@ class AudioTransformerMixin:
 
     def _transform_input(self, X):
         if _is_numeric_table(X):
-            _check_feature_names(self, X, reset=False)
+            check_feature_names(self, X, reset=False)
         return as_clips(X)
 
     def __sklearn_tags__(self):
@@ -118,15 +125,6 @@ def _is_numeric_table(X):
     return isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiub"
 
 
-def _output_config(estimator):
-    """The container set_output asks for ("default", "pandas", ...)."""
-    try:
-        from sklearn.utils._set_output import _get_output_config
-    except ImportError:  # pragma: no cover - a future scikit-learn
-        return "default"
-    return _get_output_config("transform", estimator)["dense"]
-
-
 class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstimator):
     """Clips -> one tensor of fixed shape per clip, through :func:`skaudio._parallel.map_clips`.
 
@@ -142,7 +140,7 @@ class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstima
         "flatten": ["boolean"],
     }
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and the input, and fix the output shape.
 
@@ -183,10 +181,10 @@ class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstima
             2-D with ``flatten=True``.
         """
         check_is_fitted(self, "n_samples_")
-        if not self.flatten and _output_config(self) != "default":
+        if not self.flatten and output_config(self) != "default":
             raise SkaudioError(
                 f"{type(self).__name__} returns a {2 + len(self._clip_shape(1))}-D tensor, which "
-                f"has no table form for set_output(transform={_output_config(self)!r}); pass "
+                f"has no table form for set_output(transform={output_config(self)!r}); pass "
                 f"flatten=True for a 2-D table with named columns, or use "
                 f"set_output(transform='default')."
             )

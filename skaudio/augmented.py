@@ -11,15 +11,15 @@ import numbers
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_feature_names, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import _is_numeric_table, record_input_columns
 from ._clips import as_clips
+from ._sklearn_compat import HasMethods, Interval, check_feature_names, fit_context
 from .augment import _uniform_range, add_noise, pitch_shift, random_gain, time_shift
 
 __all__ = ["AugmentedClassifier", "augment_clip"]
@@ -195,7 +195,7 @@ class AugmentedClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
         """Fit a clone of the estimator on the clips and their augmented copies.
 
@@ -248,7 +248,7 @@ class AugmentedClassifier(ClassifierMixin, BaseEstimator):
     def _inner_X(self, X):
         check_is_fitted(self)
         if _is_numeric_table(X):
-            _check_feature_names(self, X, reset=False)
+            check_feature_names(self, X, reset=False)
             return np.asarray(X)
         return X
 

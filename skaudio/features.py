@@ -3,12 +3,12 @@
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import AudioTransformerMixin
 from ._clips import check_amplitude
+from ._sklearn_compat import Interval, StrOptions, fit_context
 from .functional.families import FAMILIES, FEATURES, frame_features, row_labels
 from .functional.stats import STATS, summarize_rows
 from .functional.texture import texture_windows, window_length
@@ -259,7 +259,7 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         self.on_error = on_error
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and the input; nothing is learned.
 

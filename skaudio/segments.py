@@ -11,19 +11,21 @@ and inflates the score; :class:`SegmentVotingClassifier` cuts *inside*
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_feature_names,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import _is_numeric_table, record_input_columns
 from ._clips import as_clips
+from ._sklearn_compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    check_feature_names,
+    fit_context,
+)
 from .exceptions import AudioValueError, VotingError
 
 __all__ = ["SegmentVotingClassifier", "segment_clips"]
@@ -251,7 +253,7 @@ class SegmentVotingClassifier(ClassifierMixin, BaseEstimator):
         self.voting = voting
         self.short_clips = short_clips
 
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
         """Cut the clips into segments and fit the estimator on them.
 
@@ -395,7 +397,7 @@ class SegmentVotingClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_segments(self, X):
         if _is_numeric_table(X):
-            _check_feature_names(self, X, reset=False)
+            check_feature_names(self, X, reset=False)
         return self._segments(X)
 
     def _inner_predict(self, segments):

@@ -2,10 +2,9 @@
 
 import numbers
 
-from sklearn.utils._param_validation import Interval
-
 from ._base import _FixedShapeTransformer
 from ._clips import check_amplitude
+from ._sklearn_compat import Interval
 from .functional.mel import fix_length, mel_spectrogram, n_frames
 
 __all__ = ["MelSpectrogram"]

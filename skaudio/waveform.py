@@ -2,9 +2,9 @@
 
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
 
 from ._base import _FixedShapeTransformer
+from ._sklearn_compat import StrOptions
 from .functional.mel import fix_length
 
 __all__ = ["RawWaveform"]

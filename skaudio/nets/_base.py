@@ -21,10 +21,9 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from skorch.callbacks import EarlyStopping
@@ -32,6 +31,7 @@ from skorch.dataset import ValidSplit
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
 
+from skaudio._sklearn_compat import Interval, StrOptions, fit_context
 from skaudio.augment import BatchAugmenter, check_augment
 from skaudio.exceptions import AudioValueError
 from skaudio.nets._training import AudioNet
@@ -194,7 +194,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             augmenter=augmenter,
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train a fresh network on ``X, y``.
 

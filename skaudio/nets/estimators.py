@@ -2,8 +2,7 @@
 
 from numbers import Integral
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
+from skaudio._sklearn_compat import Interval, StrOptions
 from skaudio.nets._base import BaseNetClassifier
 from skaudio.nets.modules import ARCHITECTURES, MelCNN, WaveNet, block_widths
 

@@ -13,9 +13,9 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from skaudio._clips import check_amplitude
+from skaudio._sklearn_compat import Interval, StrOptions
 from skaudio.functional.mel import _mel_basis, fix_length
 from skaudio.nets._base import resolve_device
 from skaudio.spectrogram import MelSpectrogram
