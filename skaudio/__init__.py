@@ -25,6 +25,7 @@ _LAZY = {
     "AugmentedClassifier": ".augmented",
     "BadClip": "._parallel",
     "ClipCounts": "._parallel",
+    "ClipFeatures": "._base",
     "count_clips": "._parallel",
     "load_model": ".persistence",
     "save_model": ".persistence",

@@ -28,7 +28,7 @@ from ._sklearn_compat import (
 )
 from .exceptions import AudioValueError, InvalidInputError, SkaudioError
 
-__all__ = ["AudioTransformerMixin", "record_input_columns"]
+__all__ = ["AudioTransformerMixin", "ClipFeatures", "record_input_columns"]
 
 
 class AudioTransformerMixin:
@@ -85,6 +85,136 @@ class AudioTransformerMixin:
         tags.input_tags.two_d_array = True
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
+    """Base of a transformer that computes a fixed-size feature vector per clip.
+
+    A subclass names a module-level function of one clip and its output
+    columns; it inherits the reading of every kind of ``X`` (paths, 2-D
+    arrays, ragged lists), ``n_jobs`` (joblib or Dask), the per-clip cache
+    ``memory=``, ``on_error``, progress bars, ``set_output`` and the
+    scikit-learn checks.
+
+    A subclass sets two class attributes: ``clip_function``, a
+    ``staticmethod`` of a module-level function ``f(y, *, sr, **params) ->
+    1-D array`` of a float32 waveform at ``sr`` (module level, so workers
+    and the cache can name it), and ``feature_names``, the output columns
+    (or it overrides ``get_feature_names_out`` when they depend on
+    parameters). A subclass with parameters of its own declares them in its
+    ``__init__`` and returns them from ``_clip_params()``, which passes them
+    to ``clip_function`` and keys the cache with them.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+        Sample rate the clips are read at.
+    offset : float, default=0.0
+        Analyse each clip from this many seconds on.
+    duration : float or None, default=None
+        Analyse at most this many seconds of each clip.
+    n_jobs : int or None, default=None
+        Clips processed in parallel through joblib.
+    memory : None, str or joblib.Memory, default=None
+        Directory of a per-clip cache.
+    on_error : {"raise", "nan"}, default="raise"
+        A bad clip raises, or gives a row of NaN and a ``BadClipsWarning``.
+    verbose : int, default=0
+        Show a progress bar when > 0.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Samples per clip when fitted on a 2-D array, else 1.
+
+    Examples
+    --------
+    A transformer is one function and a thin class:
+
+    >>> import numpy as np
+    >>> from skaudio import ClipFeatures
+    >>> def loudness(y, *, sr):
+    ...     return np.array([np.sqrt(np.mean(y**2)), np.abs(y).max()])
+    >>> class Loudness(ClipFeatures):
+    ...     clip_function = staticmethod(loudness)
+    ...     feature_names = ("rms", "peak")
+    >>> X = np.stack([0.1 * np.ones(1000), 0.5 * np.ones(1000)])
+    >>> Loudness().fit_transform(X)
+    array([[0.1, 0.1],
+           [0.5, 0.5]])
+    >>> Loudness().set_output(transform="pandas").fit_transform(X).columns.tolist()
+    ['rms', 'peak']
+    """
+
+    _parameter_constraints = {
+        **AudioTransformerMixin._shared_constraints,
+        "duration": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    }
+    feature_names = ()
+
+    def __init__(self, *, sr=22050, offset=0.0, duration=None, n_jobs=None, memory=None,
+                 on_error="raise", verbose=0):
+        self.sr = sr
+        self.offset = offset
+        self.duration = duration
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.on_error = on_error
+        self.verbose = verbose
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and the input; nothing is learned.
+
+        Parameters
+        ----------
+        X : list of str, array-like of shape (n_clips, n_samples), or list \
+                of 1-D arrays
+            Paths, equal-length clips at ``sr``, or ragged clips.
+        y : ignored
+
+        Returns
+        -------
+        self : ClipFeatures
+        """
+        self._fit_input(X)
+        return self
+
+    def transform(self, X):
+        """The feature vector of every clip.
+
+        Parameters
+        ----------
+        X : list of str, array-like of shape (n_clips, n_samples), or list \
+                of 1-D arrays
+            Paths, equal-length clips at ``sr``, or ragged clips.
+
+        Returns
+        -------
+        X_features : ndarray of shape (n_clips, n_features_out), float64
+        """
+        check_is_fitted(self, "n_features_in_")
+        clips = self._transform_input(X)
+        out = self._map_clips(type(self).clip_function, clips, self._clip_params(),
+                              out_shape=(len(self.get_feature_names_out()),))
+        return out.astype(np.float64, copy=False)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: ``feature_names``.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Output names do not depend on input names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        return np.asarray(list(self.feature_names), dtype=object)
+
+    def _clip_params(self):
+        return {}
 
 
 def record_input_columns(estimator, X, y=None, *, allow_nan=False):
