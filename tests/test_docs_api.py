@@ -110,3 +110,41 @@ def test_every_public_class_and_function_has_an_example(module_name):
             if "Examples\n--------" not in (inspect.getdoc(obj) or ""):
                 without.append(f"{module_name}.{name}")
     assert not without, f"no Examples section in the docstring of: {without}"
+
+
+def _documented_parameters(doc):
+    """Parameter names of a numpydoc ``Parameters`` section, in order."""
+    section = re.search(r"Parameters\n-+\n(.*?)(\n\n[A-Z][A-Za-z ]+\n-+\n|\Z)", doc, re.S)
+    names = []
+    for line in section.group(1).splitlines() if section else []:
+        entry = re.match(r"^(\*{0,2}\w+(?:, \w+)*)\s*(:|$)", line)
+        if entry:
+            names += [name.strip().lstrip("*") for name in entry.group(1).split(",")]
+    return names
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_every_parameter_is_documented_in_order(module_name):
+    if module_name == "skaudio.nets":
+        pytest.importorskip("torch")
+    module = importlib.import_module(module_name)
+    wrong = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if inspect.isclass(obj) and not issubclass(obj, BaseException):
+            if "Parameters\n" not in (inspect.getdoc(obj) or ""):
+                continue  # no constructor parameters of its own (dataclasses, warnings)
+            function = obj.__init__
+        elif inspect.isfunction(obj):
+            function = obj
+        else:
+            continue
+        signature = inspect.signature(function).parameters.values()
+        expected = [p.name for p in signature if p.name != "self" and p.kind not in
+                    (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+        # *args are documented by name but not compared (group_train_test_split's arrays)
+        documented = [n for n in _documented_parameters(inspect.getdoc(obj) or "")
+                      if n in expected]
+        if documented != expected:
+            wrong.append(f"{module_name}.{name}: documents {documented}, takes {expected}")
+    assert not wrong, "\n".join(wrong)

@@ -322,6 +322,15 @@ _SPLIT = re.compile(r"^(?P<kind>cv|groups|logo|fault-filtered)(?::(?P<k>\d+))?$"
 def make_splitter(spec, data, *, random_state=0):
     """The rows taking part and the splitter of a split spec.
 
+    Parameters
+    ----------
+    spec : str
+        ``cv:K``, ``groups:K``, ``logo`` or ``fault-filtered``.
+    data : BenchmarkData
+        The dataset to split.
+    random_state : int, default=0
+        Seed of the shuffled splits.
+
     Returns
     -------
     mask : ndarray of bool of shape (n_clips,)

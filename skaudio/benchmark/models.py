@@ -101,9 +101,20 @@ def _feature_set_params(name):
 def resolve_feature_sets(feature_sets, data):
     """Feature set names to run and ``{name: reason}`` of those skipped.
 
-    ``feature_sets`` is None (every set this version and the data support),
-    a comma-separated string or a list of names from :data:`FEATURE_SETS`.
     A set asked for by name that cannot run raises.
+
+    Parameters
+    ----------
+    feature_sets : str, list of str or None
+        None (every set this version and the data support), a
+        comma-separated string or a list of names from :data:`FEATURE_SETS`.
+    data : BenchmarkData
+        The dataset the sets would be computed on.
+
+    Returns
+    -------
+    names : list of str
+    skipped : dict of str to str
 
     Examples
     --------
@@ -310,10 +321,21 @@ def _unavailable(spec, data):
 def resolve_models(models, data):
     """Model specs to run and ``{name: reason}`` of those skipped.
 
-    ``models`` is a preset (``default``, ``classical``, ``all``, ``nets``), a
-    comma-separated list of names, or a list of names. Models of a preset that
-    cannot run on ``data`` are skipped with a reason; a model asked for by
-    name that cannot run raises.
+    Models of a preset that cannot run on ``data`` are skipped with a
+    reason; a model asked for by name that cannot run raises.
+
+    Parameters
+    ----------
+    models : str or list of str
+        A preset (``default``, ``classical``, ``all``, ``nets``), a
+        comma-separated list of names, or a list of names.
+    data : BenchmarkData
+        The dataset the models would run on.
+
+    Returns
+    -------
+    specs : list of ModelSpec
+    skipped : dict of str to str
 
     Examples
     --------

@@ -21,6 +21,15 @@ def _pm(mean, std, n_folds, scale=100.0, digits=1):
 def to_markdown(results):
     """The results table (and what produced it) as Markdown.
 
+    Parameters
+    ----------
+    results : DataFrame
+        From :func:`run_benchmark`.
+
+    Returns
+    -------
+    markdown : str
+
     Examples
     --------
     >>> from skaudio.benchmark import run_benchmark, to_markdown
@@ -75,6 +84,13 @@ def _slug(name):
 
 def write_report(results, out):
     """Write ``results.csv``, ``folds.csv``, ``results.md`` and PNGs into ``out``.
+
+    Parameters
+    ----------
+    results : DataFrame
+        From :func:`run_benchmark`.
+    out : str or os.PathLike
+        The folder, created if needed.
 
     Examples
     --------

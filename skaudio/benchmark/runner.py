@@ -422,10 +422,12 @@ def train_model(data="builtin", model="svm", *, features=None, feature_set="gtza
         As in :func:`run_benchmark`.
     model : str, default="svm"
         A model name from :func:`list_models`.
+    features : dict or None, default=None
+        As in :func:`run_benchmark`.
     feature_set : {"gtzan", "full"}, default="gtzan"
         The LibrosaFeatures preset of a feature model (or of segment voting);
         a feature table holds ``"gtzan"`` only.
-    features, label_regex, group_regex, memory, random_state, n_jobs, on_error, verbose
+    label_regex, group_regex, memory, random_state, n_jobs, on_error, verbose
         As in :func:`run_benchmark`: with ``on_error="skip"`` the model is
         trained on the clips that can be read, and the others are listed in
         one warning.

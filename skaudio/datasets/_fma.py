@@ -21,6 +21,19 @@ def fma_audio_path(root, track_id, subset="small"):
 
     The track id is zero-padded to 6 digits; the folder is its first 3.
 
+    Parameters
+    ----------
+    root : str or os.PathLike
+        The folder holding ``fma_<subset>/``.
+    track_id : int or str
+        The FMA track id.
+    subset : {"small", "medium", "large", "full"}, default="small"
+        Which FMA audio archive.
+
+    Returns
+    -------
+    path : pathlib.Path
+
     Examples
     --------
     >>> from skaudio.datasets import fma_audio_path

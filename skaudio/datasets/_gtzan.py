@@ -27,6 +27,15 @@ def gtzan_track_id(filename):
     ``blues.00029.au``) and for the 3-second segment names of the feature
     tables (``blues.00029.3.wav``), so segments map to their source clip.
 
+    Parameters
+    ----------
+    filename : str or os.PathLike
+        A file name or path.
+
+    Returns
+    -------
+    track_id : str or None
+
     Examples
     --------
     >>> from skaudio.datasets import gtzan_track_id

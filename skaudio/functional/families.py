@@ -102,6 +102,17 @@ FEATURES = ("chroma_stft", "rms", "spectral_centroid", "spectral_bandwidth", "ro
 def row_labels(name, *, n_mfcc=20, n_chroma=12, n_mels=128):
     """Labels of a family's rows (``"rows"``) or values (``"values"``); None for the others.
 
+    Parameters
+    ----------
+    name : str
+        A family of :data:`FAMILIES`.
+    n_mfcc, n_chroma, n_mels : int, default=20, 12, 128
+        Rows of the MFCC, chroma and log-mel families.
+
+    Returns
+    -------
+    labels : list of str or None
+
     Examples
     --------
     >>> row_labels("mfcc", n_mfcc=3)

@@ -27,6 +27,17 @@ def _mel_basis(sr, n_fft, n_mels, fmin, fmax):
 def n_frames(n_samples, *, n_fft, hop_length):
     """Number of centred STFT frames of a clip of ``n_samples`` samples.
 
+    Parameters
+    ----------
+    n_samples : int
+        Samples in the clip.
+    n_fft, hop_length : int
+        Frame settings of the STFT.
+
+    Returns
+    -------
+    n_frames : int
+
     Examples
     --------
     >>> n_frames(22050, n_fft=2048, hop_length=512)

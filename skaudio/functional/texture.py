@@ -14,6 +14,17 @@ __all__ = ["texture_windows", "window_length"]
 def window_length(seconds, *, rate):
     """Values in a texture window of ``seconds`` at ``rate`` values per second (at least 1).
 
+    Parameters
+    ----------
+    seconds : float
+        Window length.
+    rate : float
+        Values per second: ``sr / hop_length`` for frames, ``sr`` for samples.
+
+    Returns
+    -------
+    length : int
+
     Examples
     --------
     >>> window_length(1.0, rate=22050 / 512)

@@ -192,6 +192,8 @@ class MelCNN(nn.Module):
         ``"plain"``: conv-bn-relu-pool blocks; ``"resnet"``: residual blocks
         of two convs; ``"vgg"``: two conv-bn-relu then pool; ``"densenet"``:
         two densely connected convs and a 1x1 transition with pooling.
+    in_channels : int, default=1
+        Channels of the input spectrogram.
 
     Notes
     -----
@@ -282,6 +284,8 @@ class WaveNet(nn.Module):
         1 keeps the full sample rate.
     dropout : float, default=0.2
         Dropout before the final linear layer.
+    in_channels : int, default=1
+        Channels of the input waveform.
 
     Notes
     -----
