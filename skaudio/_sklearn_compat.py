@@ -6,11 +6,11 @@ each of them, so a move shows up as one clear failure).
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import _check_feature_names
 
 __all__ = ["HasMethods", "Interval", "StrOptions", "check_feature_names", "fit_context",
-           "output_config"]
+           "output_config", "validate_params"]
 
 fit_context = _fit_context
 """``sklearn.base._fit_context``: validates parameters before ``fit``."""

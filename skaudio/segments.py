@@ -25,6 +25,7 @@ from ._sklearn_compat import (
     StrOptions,
     check_feature_names,
     fit_context,
+    validate_params,
 )
 from .exceptions import AudioValueError, VotingError
 
@@ -57,6 +58,16 @@ def _cut(y, *, seg, hop, short_clips, name):
     return np.ascontiguousarray(windows, dtype=np.float32)
 
 
+@validate_params(
+    {
+        "X": "no_validation",  # every kind of audio X, checked by as_clips
+        "sr": [Interval(numbers.Integral, 1, None, closed="left")],
+        "segment_duration": [Interval(numbers.Real, 0, None, closed="neither")],
+        "hop_duration": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "short_clips": [StrOptions({"pad", "raise"})],
+    },
+    prefer_skip_nested_validation=True,
+)
 def segment_clips(X, *, sr=22050, segment_duration=3.0, hop_duration=None, short_clips="pad"):
     """Cut every clip into equal-length segments.
 

@@ -63,6 +63,17 @@ def test_segment_clips_drops_remainder_and_overlaps():
     np.testing.assert_array_equal(clip_index, [0, 0, 0, 0, 1, 1])
 
 
+@pytest.mark.parametrize("params, match", [
+    (dict(short_clips="bogus"), "short_clips"),
+    (dict(segment_duration=0), "segment_duration"),
+    (dict(hop_duration=-1.0), "hop_duration"),
+    (dict(sr=0), "sr"),
+])
+def test_segment_clips_validates_its_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        segment_clips([np.zeros(10)], **{"sr": 1, "segment_duration": 4, **params})
+
+
 def test_short_clips_pad_or_raise():
     clips = [np.ones(5), np.ones(2)]
     segments, clip_index = segment_clips(clips, sr=1, segment_duration=4)
