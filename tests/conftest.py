@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FSDD = SHARED_DATA / "fsdd" / "recordings"
@@ -41,3 +42,14 @@ def music_like(duration=3.0, sr=22050, *, seed=0, bpm=120.0, f0=220.0):
 def music_clips():
     """Four generated 3 s music-like clips at 22050 Hz, different tempi and keys."""
     return np.stack([music_like(seed=i, bpm=90 + 20 * i, f0=196 * 1.12**i) for i in range(4)])
+
+
+@pytest.fixture(scope="session")
+def music_files(tmp_path_factory, music_clips):
+    """The generated clips as float wav files at 22050 Hz (lossless)."""
+    folder = tmp_path_factory.mktemp("music")
+    paths = []
+    for i, y in enumerate(music_clips):
+        paths.append(str(folder / f"clip{i}.wav"))
+        sf.write(paths[-1], y, 22050, subtype="FLOAT")
+    return paths

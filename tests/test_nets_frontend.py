@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
@@ -18,17 +17,6 @@ from skaudio.nets import CNNClassifier, TorchMelSpectrogram  # noqa: E402
 
 SMALL = dict(n_fft=512, hop_length=256, n_mels=32)
 DB_TOL = 1e-3  # float32 FFTs in torch and numpy/scipy round differently
-
-
-@pytest.fixture(scope="module")
-def music_files(tmp_path_factory, music_clips):
-    """The generated clips as float wav files at 22050 Hz (lossless)."""
-    folder = tmp_path_factory.mktemp("music")
-    paths = []
-    for i, y in enumerate(music_clips):
-        paths.append(str(folder / f"clip{i}.wav"))
-        sf.write(paths[-1], y, 22050, subtype="FLOAT")
-    return paths
 
 
 def both(X, **params):

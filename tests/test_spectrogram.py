@@ -24,17 +24,6 @@ def librosa_mel(y, *, sr, n_fft=2048, hop_length=512, n_mels=128, fmin=0.0, fmax
     return librosa.power_to_db(S, ref=1.0, top_db=top_db) if to_db else S
 
 
-@pytest.fixture(scope="module")
-def music_files(tmp_path_factory, music_clips):
-    """The generated clips as float wav files at 22050 Hz (lossless)."""
-    folder = tmp_path_factory.mktemp("music")
-    paths = []
-    for i, y in enumerate(music_clips):
-        paths.append(str(folder / f"clip{i}.wav"))
-        sf.write(paths[-1], y, 22050, subtype="FLOAT")
-    return paths
-
-
 @pytest.mark.parametrize("params", [
     {},
     {"n_fft": 1024, "hop_length": 256, "n_mels": 64, "fmin": 50.0, "fmax": 8000.0},

@@ -9,17 +9,6 @@ import soundfile as sf
 from skaudio import BadClipsWarning, RawWaveform, SkaudioError, load_audio
 
 
-@pytest.fixture(scope="module")
-def music_files(tmp_path_factory, music_clips):
-    """The generated clips as float wav files at 22050 Hz (lossless)."""
-    folder = tmp_path_factory.mktemp("music")
-    paths = []
-    for i, y in enumerate(music_clips):
-        paths.append(str(folder / f"clip{i}.wav"))
-        sf.write(paths[-1], y, 22050, subtype="FLOAT")
-    return paths
-
-
 def test_shape_dtype_and_samples(music_clips):
     out = RawWaveform().fit_transform(music_clips.astype(np.float64))
     assert out.shape == (4, 1, 66150) and out.dtype == np.float32
