@@ -177,6 +177,7 @@ class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         -------
         self : ClipFeatures
         """
+        self._check_params()
         self._fit_input(X)
         return self
 
@@ -214,7 +215,11 @@ class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         return np.asarray(list(self.feature_names), dtype=object)
 
     def _clip_params(self):
+        """Keyword arguments of ``clip_function`` beyond ``sr`` (they key the cache)."""
         return {}
+
+    def _check_params(self):
+        """Checks beyond ``_parameter_constraints``, run by ``fit``."""
 
 
 def record_input_columns(estimator, X, y=None, *, allow_nan=False):

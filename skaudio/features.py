@@ -3,12 +3,10 @@
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
-from ._base import AudioTransformerMixin
+from ._base import ClipFeatures
 from ._clips import check_amplitude
-from ._sklearn_compat import Interval, StrOptions, fit_context
+from ._sklearn_compat import Interval, StrOptions
 from .functional.families import FAMILIES, FEATURES, frame_features, row_labels
 from .functional.stats import STATS, summarize_rows
 from .functional.texture import texture_windows, window_length
@@ -98,7 +96,7 @@ def _check_names(what, names, allowed, given, alternative):
         )
 
 
-class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
+class LibrosaFeatures(ClipFeatures):
     """Summary statistics of librosa features, one row per clip.
 
     The default output is the GTZAN feature set of 57 columns, with the
@@ -225,7 +223,7 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        **AudioTransformerMixin._shared_constraints,
+        **ClipFeatures._parameter_constraints,
         "n_fft": [Interval(numbers.Integral, 16, None, closed="left")],
         "hop_length": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_mfcc": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -235,8 +233,8 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         "stats": [list, tuple, None],
         "texture_window": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "texture_hop": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "duration": [Interval(numbers.Real, 0, None, closed="neither"), None],
     }
+    clip_function = staticmethod(_extract)
 
     def __init__(self, *, sr=22050, n_fft=2048, hop_length=512, n_mfcc=20, n_chroma=12,
                  n_mels=128, features=None, stats=None, texture_window=None, texture_hop=None,
@@ -259,7 +257,6 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         self.on_error = on_error
         self.verbose = verbose
 
-    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and the input; nothing is learned.
 
@@ -274,9 +271,7 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         -------
         self : LibrosaFeatures
         """
-        self._plan()  # validates names
-        self._fit_input(X)
-        return self
+        return super().fit(X, y)
 
     def transform(self, X):
         """Compute the feature vector of every clip.
@@ -291,14 +286,7 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         -------
         X_features : ndarray of shape (n_clips, n_features_out), float64
         """
-        check_is_fitted(self, "n_features_in_")
-        clips = self._transform_input(X)
-        params = dict(plan=self._plan(), n_fft=self.n_fft, hop_length=self.hop_length,
-                      n_mfcc=self.n_mfcc, n_chroma=self.n_chroma, n_mels=self.n_mels,
-                      texture=self._texture())
-        out = self._map_clips(_extract, clips, params,
-                              out_shape=(len(self.get_feature_names_out()),))
-        return out.astype(np.float64, copy=False)
+        return super().transform(X)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns, as in the GTZAN table by default.
@@ -325,6 +313,14 @@ class LibrosaFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
                 else labels
             names.extend(f"{summary}_{stat}" for summary in summaries for stat in stats)
         return np.asarray(names, dtype=object)
+
+    def _clip_params(self):
+        return dict(plan=self._plan(), n_fft=self.n_fft, hop_length=self.hop_length,
+                    n_mfcc=self.n_mfcc, n_chroma=self.n_chroma, n_mels=self.n_mels,
+                    texture=self._texture())
+
+    def _check_params(self):
+        self._plan()  # validates the names of families and statistics
 
     def _plan(self):
         """The (family, statistics) pairs to compute, validated."""
