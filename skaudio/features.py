@@ -71,11 +71,10 @@ def _extract(y, *, sr, plan, n_fft, hop_length, n_mfcc, n_chroma, n_mels, textur
         if kind == "values":
             parts.append(np.asarray(values, dtype=np.float64).ravel())
             continue
-        pooled = kind != "rows"
-        rows = np.atleast_2d(values) if not pooled else np.reshape(values, (-1, values.shape[-1]))
+        pooled = kind != "rows"  # one summary of all values (all chroma bins together)
+        rows = np.reshape(values, (-1, values.shape[-1]))  # (n_rows, n_values over time)
         if texture is None:
-            rows = rows.reshape(1, -1) if pooled else rows
-            parts.append(summarize_rows(rows, stats).ravel())
+            parts.append(summarize_rows(rows.reshape(1, -1) if pooled else rows, stats).ravel())
             continue
         rate = sr if kind == "waveform" else sr / hop_length
         windows = texture_windows(rows, length=window_length(texture[0], rate=rate),
