@@ -118,6 +118,8 @@ def load_audio(path, *, sr=22050, mono=True, offset=0.0, duration=None, max_samp
             if start > 0:
                 _skip(f, start, channels)
             y, n_read = _decode(path, f, n_frames, mono, native_sr, target_sr)
+            if f.format == "MP3":
+                _check_mp3_complete(path, n_read, n_frames)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise AudioLoadError(
             f"Cannot decode audio file {path!r} (libsndfile: {exc}). The file is not audio, is "
@@ -284,4 +286,24 @@ def _check_not_truncated(path, container):
                 )
             return
         position += 8 + declared + (declared & 1)  # chunks are padded to even sizes
+
+
+def _check_mp3_complete(path, n_read, n_frames):
+    """Raise when an MP3 with an exact length header decodes to fewer frames than it says.
+
+    Encoders write the exact frame count in a Xing/Info or VBRI header;
+    without one the length is an estimate from the bit rate (variable-rate
+    files legitimately differ), so only files that carry it are judged. A
+    few MPEG frames of slack cover encoder delay and padding.
+    """
+    with open(path, "rb") as raw:
+        head = raw.read(65536)
+    if not any(tag in head for tag in (b"Xing", b"Info", b"VBRI")):
+        return
+    if n_read < n_frames - max(4 * 1152, n_frames // 100):
+        raise AudioLoadError(
+            f"Audio file {path!r} is truncated or damaged: its MP3 header declares "
+            f"{n_frames:,} samples, {n_read:,} could be decoded "
+            f"({n_read / max(n_frames, 1):.0%}). Re-download or re-encode it, or leave it out."
+        )
 

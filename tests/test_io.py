@@ -203,3 +203,19 @@ def test_wav_with_extra_chunks_and_streaming_sizes_loads(tmp_path):
     streamed = tagged[:at] + b"\xff\xff\xff\xff" + tagged[at + 4:]  # size left unset
     path.write_bytes(streamed)
     assert load_audio(str(path), sr=None).size == y.size
+
+
+def test_truncated_mp3_with_a_length_header_is_an_error(tmp_path):
+    """An MP3 cut short loaded as a third of the clip; its Xing header says how long it is."""
+    y = (0.1 * np.random.default_rng(2).standard_normal(22050 * 5)).astype(np.float32)
+    whole = tmp_path / "whole.mp3"
+    try:
+        sf.write(whole, y, 22050, format="MP3")
+    except (sf.LibsndfileError, TypeError, ValueError) as exc:  # libsndfile without MP3
+        pytest.skip(f"this libsndfile cannot write MP3: {exc}")
+    assert b"Xing" in whole.read_bytes()[:4096] or b"Info" in whole.read_bytes()[:4096]
+    assert abs(load_audio(str(whole), sr=None).size - y.size) < 2 * 1152  # intact: loads
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(whole.read_bytes()[: len(whole.read_bytes()) // 3])
+    with pytest.raises(AudioLoadError, match=r"cut\.mp3'? is truncated or damaged.*Re-download"):
+        load_audio(str(cut))
