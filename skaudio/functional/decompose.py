@@ -217,13 +217,8 @@ def istft(D, *, n_fft, hop_length, length, dtype=np.float32):
     n_frames = D.shape[-1]
     frames = scipy.fft.irfft(np.ascontiguousarray(D.T), n=n_fft, axis=-1)
     frames *= librosa.filters.get_window("hann", n_fft, fftbins=True).astype(frames.dtype)
-    overlap = n_fft // hop_length
-    blocks = frames.reshape(n_frames, overlap, hop_length)
-    out = np.zeros((n_frames + overlap - 1, hop_length), dtype=frames.dtype)
-    for k in range(overlap):
-        out[k:k + n_frames] += blocks[:, k]
     start = n_fft // 2
-    y = out.ravel()[start:start + length]
+    y = _overlap_add(frames, hop_length)[start:start + length]
     norm = _window_sumsquare(n_frames, n_fft, hop_length)[start:start + length]
     nonzero = norm > np.finfo(norm.dtype).tiny
     y[nonzero] /= norm[nonzero]
@@ -237,11 +232,21 @@ def _window_sumsquare(n_frames, n_fft, hop_length):
     The squared windows overlap-added as shifted array additions, in numpy:
     librosa's numba kernel costs seconds of compilation on a fresh install.
     """
-    squared = librosa.filters.get_window("hann", n_fft, fftbins=True) ** 2
-    overlap = n_fft // hop_length
-    out = np.zeros((n_frames + overlap - 1, hop_length), dtype=np.float32)
-    for k, block in enumerate(squared.reshape(overlap, hop_length)):
-        out[k:k + n_frames] += block.astype(np.float32)
-    norm = out.ravel()
+    squared = (librosa.filters.get_window("hann", n_fft, fftbins=True) ** 2).astype(np.float32)
+    norm = _overlap_add(np.broadcast_to(squared, (n_frames, n_fft)), hop_length)
     norm.flags.writeable = False
     return norm
+
+
+def _overlap_add(frames, hop_length):
+    """Sum (n_frames, n_fft) frames placed ``hop_length`` apart, for a hop dividing n_fft.
+
+    ``n_fft // hop_length`` shifted array additions instead of one per frame.
+    """
+    n_frames, n_fft = frames.shape
+    overlap = n_fft // hop_length
+    blocks = frames.reshape(n_frames, overlap, hop_length)
+    out = np.zeros((n_frames + overlap - 1, hop_length), dtype=frames.dtype)
+    for k in range(overlap):
+        out[k:k + n_frames] += blocks[:, k]
+    return out.ravel()
