@@ -222,6 +222,17 @@ class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         """Checks beyond ``_parameter_constraints``, run by ``fit``."""
 
 
+def _estimator_has(attr):
+    """For ``available_if``: whether the inner estimator (fitted if it is) has ``attr``."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self.estimator, attr)
+
+    return check
+
+
 def record_input_columns(estimator, X, y=None, *, allow_nan=False):
     """Set ``n_features_in_`` (and ``feature_names_in_``) from the audio X of ``fit``.
 

@@ -17,7 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import _is_numeric_table, record_input_columns
+from ._base import _estimator_has, _is_numeric_table, record_input_columns
 from ._clips import as_clips
 from ._sklearn_compat import HasMethods, Interval, check_feature_names, fit_context
 from .augment import _uniform_range, add_noise, pitch_shift, random_gain, time_shift
@@ -69,17 +69,6 @@ def augment_clip(y, *, sr, seed, gain_db=None, snr_db=None, time_shift_s=None,
     if snr_db is not None:
         batch = add_noise(batch, rng=rng, snr_db=snr_db)
     return np.ascontiguousarray(batch[0], dtype=np.float32)
-
-
-def _estimator_has(attr):
-    """Check the fitted inner estimator if there is one, else the unfitted one."""
-
-    def check(self):
-        if hasattr(self, "estimator_"):
-            return hasattr(self.estimator_, attr)
-        return hasattr(self.estimator, attr)
-
-    return check
 
 
 class AugmentedClassifier(ClassifierMixin, BaseEstimator):

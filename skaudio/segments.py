@@ -17,7 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import _is_numeric_table, record_input_columns
+from ._base import _estimator_has, _is_numeric_table, record_input_columns
 from ._clips import as_clips
 from ._sklearn_compat import (
     HasMethods,
@@ -121,17 +121,6 @@ def segment_clips(X, *, sr=22050, segment_duration=3.0, hop_duration=None, short
                   name=clips.name(i)) for i in range(len(clips))]
     clip_index = np.repeat(np.arange(len(parts), dtype=np.int64), [len(p) for p in parts])
     return np.concatenate(parts), clip_index
-
-
-def _estimator_has(attr):
-    """Check the fitted inner estimator if there is one, else the unfitted one."""
-
-    def check(self):
-        if hasattr(self, "estimator_"):
-            return hasattr(self.estimator_, attr)
-        return hasattr(self.estimator, attr)
-
-    return check
 
 
 def _soft_and_has_proba(self):
