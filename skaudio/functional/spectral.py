@@ -108,10 +108,24 @@ def _estimate_tuning(S, *, sr, n_fft, bins_per_octave=12, fmin=150.0, fmax=4000.
     touched, with librosa's dtypes at every step (the parabolic shift in
     float64 rounded to ``S``'s dtype, as its numba stencil does).
     """
+    candidates = _tuning_candidates(S, sr=sr, n_fft=n_fft, fmin=fmin, fmax=fmax)
+    if candidates is None:
+        return librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave)
+    return _tuning_of_candidates(*candidates, bins_per_octave=bins_per_octave)
+
+
+def _tuning_candidates(S, *, sr, n_fft, fmin=150.0, fmax=4000.0):
+    """The interpolated spectral peaks (pitches, magnitudes) behind the tuning estimate.
+
+    Each frame contributes its own peaks, so the candidates of consecutive
+    blocks of frames, concatenated, are those of the whole spectrogram.
+    None when the band does not fit inside ``S`` (librosa's own path is then
+    the reference).
+    """
     freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
     band = np.flatnonzero((max(fmin, 0) <= freqs) & (freqs < min(fmax, sr / 2)))
     if band.size == 0 or band[0] < 1 or band[-1] + 2 > S.shape[0]:
-        return librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave)
+        return None
     lo, hi = band[0], band[-1] + 1
     win = S[lo - 1:hi + 1]
     masked = win * (win > 0.1 * S.max(axis=0))
@@ -123,6 +137,11 @@ def _estimate_tuning(S, *, sr, n_fft, bins_per_octave=12, fmin=150.0, fmax=4000.
         shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a).astype(S.dtype)
     mags = peak + S.dtype.type(0.5) * ((above - below) / S.dtype.type(2.0)) * shift
     pitches = (((f + lo) + shift) * float(sr) / n_fft).astype(S.dtype)
+    return pitches, mags
+
+
+def _tuning_of_candidates(pitches, mags, *, bins_per_octave=12):
+    """``librosa.estimate_tuning``'s last step: the tuning of the strongest half of the peaks."""
     voiced = pitches > 0
     threshold = np.median(mags[voiced]) if voiced.any() else 0.0
     return librosa.pitch_tuning(pitches[(mags >= threshold) & voiced],
