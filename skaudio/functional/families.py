@@ -201,9 +201,12 @@ class _Clip:
         return spectral_centroid_bandwidth(self.S, freqs=self.freqs)
 
     @cached_property
+    def mel_power(self):
+        return _mel_basis(self.sr, self.n_fft, self.n_mels, 0.0, None) @ self.power
+
+    @cached_property
     def log_mel(self):
-        basis = _mel_basis(self.sr, self.n_fft, self.n_mels, 0.0, None)
-        return librosa.power_to_db(basis @ self.power)
+        return librosa.power_to_db(self.mel_power)
 
     @cached_property
     def _beat_envelope(self):  # the onset envelope behind beat_track's tempo
@@ -229,12 +232,15 @@ class _Clip:
 
     # the families, by name
     @cached_property
+    def tuning(self):
+        return _estimate_tuning(self.power, sr=self.sr, n_fft=self.n_fft,
+                                bins_per_octave=self.n_chroma)
+
+    @cached_property
     def chroma_stft(self):
-        tuning = _estimate_tuning(self.power, sr=self.sr, n_fft=self.n_fft,
-                                  bins_per_octave=self.n_chroma)
         return librosa.feature.chroma_stft(S=self.power, sr=self.sr, n_fft=self.n_fft,
                                            hop_length=self.hop_length, n_chroma=self.n_chroma,
-                                           tuning=tuning)
+                                           tuning=self.tuning)
 
     @property
     def chroma(self):
