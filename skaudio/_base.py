@@ -16,7 +16,7 @@ import soundfile as sf
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._clips import as_clips, check_waveform
+from ._clips import ClipWindow, as_clips, check_waveform
 from ._parallel import map_clips
 from ._sklearn_compat import (
     HasMethods,
@@ -60,18 +60,22 @@ class AudioTransformerMixin:
         record_input_columns(self, X, allow_nan=getattr(self, "on_error", "raise") == "nan")
         return as_clips(X)
 
+    def _window(self):
+        """How the clips are read: ``sr``, ``offset`` and at most ``duration``."""
+        return ClipWindow(self.sr, self.offset, self.duration)
+
     def _map_clips(self, func, clips, params, out_shape=None):
         """Run ``func`` over the clips with this transformer's shared settings.
 
-        Passes ``sr``, ``offset``, ``duration``, ``n_jobs``, ``memory``,
-        ``on_error`` and ``verbose`` to :func:`skaudio._parallel.map_clips`.
-        Sets no attribute: bad clips are reported by a ``BadClipsWarning``
-        (and to :func:`skaudio.count_clips`).
+        Passes ``_window()``, ``n_jobs``, ``memory``, ``on_error`` and
+        ``verbose`` to :func:`skaudio._parallel.map_clips`. Sets no attribute:
+        bad clips are reported by a ``BadClipsWarning`` (and to
+        :func:`skaudio.count_clips`).
         """
         out, _ = map_clips(
-            func, clips, sr=self.sr, params=params, offset=self.offset,
-            duration=self.duration, n_jobs=self.n_jobs, memory=self.memory,
-            on_error=self.on_error, verbose=self.verbose, out_shape=out_shape)
+            func, clips, window=self._window(), params=params, n_jobs=self.n_jobs,
+            memory=self.memory, on_error=self.on_error, verbose=self.verbose,
+            out_shape=out_shape)
         return out
 
     def _transform_input(self, X):
@@ -274,9 +278,13 @@ def _is_numeric_table(X):
 class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstimator):
     """Clips -> one tensor of fixed shape per clip, through :func:`skaudio._parallel.map_clips`.
 
-    Subclasses define ``_clip_func`` (a module-level function of ``y`` and
-    ``sr``), ``_clip_params()``, ``_clip_shape(n_samples)`` and
-    ``_column_names(shape)``.
+    The clips are read through ``_window()``, a ``ClipWindow`` with
+    ``fixed_length=True``: its ``target_samples`` and ``pad_mode`` reach
+    ``_clip_func`` as ``n_samples`` and ``pad_mode``, which crops or pads the
+    clip after any step that needs its own samples (e.g. normalizing).
+    Subclasses define ``_clip_func`` (a module-level function ``f(y, *, sr,
+    n_samples, pad_mode, **params)``), ``_clip_params()`` (``params``),
+    ``_clip_shape(n_samples)`` and ``_column_names(shape)``.
     """
 
     _common_constraints = {
@@ -344,15 +352,16 @@ class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstima
                 f"to crop/pad every clip to one length."
             )
         out_shape = None if n_samples is None else self._clip_shape(n_samples)
+        window = self._window()
+        params = {"n_samples": window.target_samples, "pad_mode": window.pad_mode,
+                  **self._clip_params()}
         try:
-            out = self._map_clips(
-                type(self)._clip_func, clips,
-                params={"n_samples": self._target_samples(), **self._clip_params()},
-                out_shape=out_shape)
+            out = self._map_clips(type(self)._clip_func, clips, params=params,
+                                  out_shape=out_shape)
         except SkaudioError:
             raise
         except ValueError as exc:  # files of different lengths cannot be stacked
-            raise AudioValueError(_unequal_message(clips, self.sr, self.offset)) from exc
+            raise AudioValueError(_unequal_message(clips, window)) from exc
         if self.flatten:
             if self.n_samples_ is not None and out.shape[1:] != self._clip_shape(self.n_samples_):
                 raise AudioValueError(
@@ -388,22 +397,24 @@ class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstima
     def _check_params(self):
         """Checks across parameters; subclasses extend."""
 
-    def _target_samples(self):
-        return None if self.duration is None else int(round(self.duration * self.sr))
+    def _window(self):
+        """How the clips are read: ``sr``, ``offset``, cropped or padded to ``duration``."""
+        return ClipWindow(self.sr, self.offset, self.duration, fixed_length=True,
+                          pad_mode=self.pad_mode)
 
     def _n_samples(self, clips):
         """Samples per analysed clip when known before reading audio, else None."""
-        if self.duration is not None:
-            return self._target_samples()
+        window = self._window()
+        if window.target_samples is not None:
+            return window.target_samples
         if clips.kind == "paths":
             return None
-        start = int(round(self.offset * self.sr))
-        lengths = sorted({len(c) - start for c in clips.items if len(c) > start})
+        lengths = sorted({window.length(len(c)) for c in clips.items} - {0})
         if len(lengths) > 1:
             raise AudioValueError(
                 f"Clips of different lengths ({_listing(lengths)} samples after offset) "
                 f"cannot form one tensor; set duration (e.g. duration="
-                f"{lengths[0] / self.sr:.3g}) to crop or pad every clip to one length."
+                f"{lengths[0] / window.sr:.3g}) to crop or pad every clip to one length."
             )
         return lengths[0] if lengths else None
 
@@ -418,11 +429,11 @@ def _listing(values, limit=5):
     return shown + (", ..." if len(values) > limit else "")
 
 
-def _unequal_message(clips, sr, offset):
+def _unequal_message(clips, window):
     seconds = []
     for path in clips.items:
         try:
-            seconds.append(f"{max(sf.info(path).duration - offset, 0):.3f}")
+            seconds.append(f"{max(sf.info(path).duration - window.offset, 0):.3f}")
         except Exception:  # noqa: BLE001 - only for the message
             continue
     found = f" ({_listing(sorted(set(seconds)))} s)" if seconds else ""

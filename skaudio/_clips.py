@@ -24,7 +24,94 @@ from scipy import sparse
 from .exceptions import AudioValueError, InvalidInputError
 from .io import load_audio
 
-__all__ = ["ClipSequence", "as_clips", "as_float_audio", "check_amplitude", "check_waveform"]
+__all__ = ["ClipSequence", "ClipWindow", "as_clips", "as_float_audio", "check_amplitude", "check_waveform"]
+
+
+@dataclass(frozen=True)
+class ClipWindow:
+    """How the clips of one call are read: sample rate, window and length policy.
+
+    One value passed down from an estimator to every clip it reads, so that
+    seconds become samples in one place.
+
+    Attributes
+    ----------
+    sr : int
+        Sample rate the clips are read at (arrays are taken to be at it).
+    offset : float, default=0.0
+        Seconds skipped at the start of each clip.
+    duration : float or None, default=None
+        Seconds read after ``offset``: at most this many, or with
+        ``fixed_length`` exactly this many; None reads to the end.
+    fixed_length : bool, default=False
+        Crop or pad every clip to exactly ``duration`` (the tensor
+        transformers) rather than read at most ``duration`` (features).
+    pad_mode : {"constant", "wrap", "reflect"}, default="constant"
+        How a clip shorter than ``duration`` is padded when ``fixed_length``.
+
+    Examples
+    --------
+    >>> window = ClipWindow(sr=100, offset=0.5, duration=0.2)
+    >>> window.start, window.n_samples
+    (50, 20)
+    >>> window.read(np.arange(300.0), name="clip[0]")
+    array([50., 51., 52., 53., 54., 55., 56., 57., 58., 59., 60., 61., 62., 63., 64., 65.,
+           66., 67., 68., 69.], dtype=float32)
+    >>> ClipWindow(sr=100, duration=0.2, fixed_length=True).length(5), window.length(5)
+    (20, 0)
+    """
+
+    sr: int
+    offset: float = 0.0
+    duration: float | None = None
+    fixed_length: bool = False
+    pad_mode: str = "constant"
+
+    def samples(self, seconds):
+        """``seconds`` at ``sr``, rounded to whole samples."""
+        return int(round(seconds * self.sr))
+
+    @property
+    def start(self):
+        """Samples skipped at the start of each clip."""
+        return self.samples(self.offset)
+
+    @property
+    def n_samples(self):
+        """Samples read after ``start`` at most (exactly with ``fixed_length``), or None."""
+        return None if self.duration is None else self.samples(self.duration)
+
+    @property
+    def target_samples(self):
+        """The length every clip is cropped or padded to, or None when lengths vary."""
+        return self.n_samples if self.fixed_length else None
+
+    def length(self, n):
+        """Samples analysed of a waveform of ``n`` samples at ``sr``."""
+        if self.target_samples is not None:
+            return self.target_samples
+        n = max(n - self.start, 0)
+        return n if self.n_samples is None else min(n, self.n_samples)
+
+    def read(self, item, *, name, max_samples=None):
+        """Load one item (path or 1-D array) as a checked, windowed float32 waveform.
+
+        A file is decoded from ``offset`` for at most ``duration`` seconds (then
+        resampled, as ``librosa.load`` does); an array is sliced. Cropping or
+        padding to exactly ``duration`` is left to the per-clip function, which
+        may first need the clip's own samples (e.g. to normalize them).
+        ``max_samples`` bounds a file's waveform (see :func:`skaudio.load_audio`).
+        """
+        if isinstance(item, str):
+            return load_audio(item, sr=self.sr, offset=self.offset, duration=self.duration,
+                              max_samples=max_samples)
+        stop = None if self.n_samples is None else self.start + self.n_samples
+        y = as_float_audio(np.asarray(item)[self.start:stop])
+        return check_waveform(y, name=name)
+
+    def key(self):
+        """The reading settings that change a clip's samples (part of a cache key)."""
+        return {"sr": self.sr, "offset": self.offset, "duration": self.duration}
 
 
 @dataclass(frozen=True)
@@ -49,10 +136,9 @@ class ClipSequence:
         """A readable name of clip ``i``: its path, or ``"clip[i]"``."""
         return self.items[i] if self.kind == "paths" else f"clip[{i}]"
 
-    def load(self, i, *, sr, offset=0.0, duration=None):
-        """The waveform of clip ``i``: float32, mono, at ``sr``, windowed."""
-        return load_clip(self.items[i], name=self.name(i), sr=sr, offset=offset,
-                         duration=duration)
+    def load(self, i, *, sr):
+        """The whole waveform of clip ``i``: float32, mono, at ``sr``."""
+        return ClipWindow(sr).read(self.items[i], name=self.name(i))
 
     def key(self, i):
         """A string identifying the content of clip ``i`` (for caching).
@@ -62,20 +148,6 @@ class ClipSequence:
         samples.
         """
         return clip_key(self.items[i])
-
-
-def load_clip(item, *, name, sr, offset=0.0, duration=None, max_samples=None):
-    """Load one item (path or 1-D array) as a checked float32 waveform.
-
-    ``max_samples`` bounds a file's waveform (see :func:`skaudio.load_audio`).
-    """
-    if isinstance(item, str):
-        return load_audio(item, sr=sr, offset=offset, duration=duration,
-                          max_samples=max_samples)
-    start = int(round(offset * sr))
-    stop = None if duration is None else start + int(round(duration * sr))
-    y = as_float_audio(np.asarray(item)[start:stop])
-    return check_waveform(y, name=name)
 
 
 # integer PCM as soundfile reads it: full scale is 1.0

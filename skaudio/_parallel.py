@@ -34,7 +34,7 @@ from threadpoolctl import ThreadpoolController
 
 from . import io as _audio_io
 from ._cache import check_memory
-from ._clips import clip_key, load_clip
+from ._clips import ClipWindow, clip_key
 from .exceptions import BadClipsWarning, SkaudioError
 
 __all__ = ["BadClip", "ClipCounts", "count_clips", "map_clips"]
@@ -148,9 +148,13 @@ def _count(local):
             counts.bad_clips.extend(local.bad_clips)
 
 
-def map_clips(func, clips, *, sr, params, offset=0.0, duration=None, n_jobs=None,
-              memory=None, on_error="raise", verbose=0, out_shape=None):
+def map_clips(func, clips, *, sr=None, params, offset=0.0, duration=None, window=None,
+              n_jobs=None, memory=None, on_error="raise", verbose=0, out_shape=None):
     """Apply ``func(y, sr=sr, **params)`` to every clip and stack the results.
+
+    The clips are read as ``window`` says, a :class:`skaudio._clips.ClipWindow`;
+    ``sr``, ``offset`` and ``duration`` are the short form of
+    ``window=ClipWindow(sr, offset, duration)``.
 
     Parameters
     ----------
@@ -159,13 +163,17 @@ def map_clips(func, clips, *, sr, params, offset=0.0, duration=None, n_jobs=None
         array of one fixed shape. Its module and name are part of the cache key.
     clips : ClipSequence
         The clips, from :func:`skaudio._clips.as_clips`.
-    sr : int
-        Sample rate the clips are loaded at (arrays are assumed at ``sr``).
+    sr : int or None
+        Sample rate the clips are loaded at (arrays are assumed at ``sr``);
+        None when ``window`` is given.
     params : dict
         Keyword arguments of ``func``; all of them are part of the cache key,
         so they must be exactly the parameters that change the output.
     offset, duration : float, float or None
         The window of each clip to analyse, in seconds (part of the key).
+    window : ClipWindow or None
+        How every clip is read (its ``key()`` is part of the cache key);
+        instead of ``sr``, ``offset`` and ``duration``.
     n_jobs : int or None
         joblib's ``n_jobs``; the active joblib backend is used.
     memory : None, str or joblib.Memory
@@ -183,11 +191,16 @@ def map_clips(func, clips, *, sr, params, offset=0.0, duration=None, n_jobs=None
     out : ndarray of shape (n_clips, *out_shape)
     bad : list of BadClip
     """
+    if window is None:
+        if sr is None:
+            raise TypeError("map_clips needs sr= or window=.")
+        window = ClipWindow(sr, offset, duration)
+    elif sr is not None or offset != 0.0 or duration is not None:
+        raise TypeError("map_clips takes window= or sr=/offset=/duration=, not both.")
     cache = check_memory(memory)
-    cache_params = {"sr": sr, "offset": offset, "duration": duration, **params}
     func_name = f"{func.__module__}.{func.__qualname__}"
     # read here, in the caller's process, so a raised limit reaches every worker
-    job = _Job(func, sr, params, offset, duration, func_name, cache_params, on_error,
+    job = _Job(func, window, params, func_name, {**window.key(), **params}, on_error,
                _audio_io.MAX_SAMPLES)
     writable = [cache is not None]  # False after the first failed write: warn once, go on
 
@@ -237,10 +250,8 @@ class _Job:
     """What every clip of one :func:`map_clips` call shares (sent once per task)."""
 
     func: object
-    sr: int
+    window: ClipWindow
     params: dict
-    offset: float
-    duration: object
     func_name: str
     cache_params: dict
     on_error: str
@@ -298,19 +309,19 @@ def _run_one(job, item, name, cache, read, write):
                 if hit is not None:
                     return "cached", hit, 0, None
                 rejected = int(state == "rejected")
-        y = load_clip(item, name=name, sr=job.sr, offset=job.offset, duration=job.duration,
-                      max_samples=job.max_samples)
+        sr = job.window.sr
+        y = job.window.read(item, name=name, max_samples=job.max_samples)
         # every worker, process or thread, Dask's included: one BLAS/OpenMP
         # thread per clip (OpenMP limits are per thread, so set them here)
         with _limit_threads():
             try:
-                out = job.func(y, sr=job.sr, **job.params)
+                out = job.func(y, sr=sr, **job.params)
             except SkaudioError as exc:  # the function cannot know which clip it had
                 raise type(exc)(f"{name}: {exc}") from exc
             except MemoryError:
                 raise SkaudioError(
-                    f"Not enough memory to process {name} ({y.size / job.sr / 60:.1f} min "
-                    f"of audio at {job.sr} Hz). Analyse a window of it (duration=, "
+                    f"Not enough memory to process {name} ({y.size / sr / 60:.1f} min "
+                    f"of audio at {sr} Hz). Analyse a window of it (duration=, "
                     f"offset=), or use fewer n_jobs."
                 ) from None
         _refresh_controller_once()

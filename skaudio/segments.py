@@ -18,7 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import _estimator_has, _is_numeric_table, record_input_columns
-from ._clips import as_clips
+from ._clips import ClipWindow, as_clips
 from ._sklearn_compat import (
     HasMethods,
     Interval,
@@ -32,14 +32,20 @@ from .exceptions import AudioValueError, VotingError
 __all__ = ["SegmentVotingClassifier", "segment_clips"]
 
 
-def _n_samples(seconds, sr, name):
-    n = int(round(seconds * sr))
-    if n < 1:
-        raise AudioValueError(
-            f"{name}={seconds} s at sr={sr} Hz is less than one sample; use a longer "
-            f"{name} or a higher sr."
-        )
-    return n
+def _segment_lengths(window, segment_duration, hop_duration):
+    """Samples per segment and between segment starts, at ``window.sr``."""
+    lengths = []
+    for name, seconds in (("segment_duration", segment_duration),
+                          ("hop_duration", segment_duration if hop_duration is None
+                           else hop_duration)):
+        n = window.samples(seconds)
+        if n < 1:
+            raise AudioValueError(
+                f"{name}={seconds} s at sr={window.sr} Hz is less than one sample; use a "
+                f"longer {name} or a higher sr."
+            )
+        lengths.append(n)
+    return tuple(lengths)
 
 
 def _cut(y, *, seg, hop, short_clips, name):
@@ -115,10 +121,10 @@ def segment_clips(X, *, sr=22050, segment_duration=3.0, hop_duration=None, short
     array([0, 0, 1])
     """
     clips = as_clips(X)
-    seg = _n_samples(segment_duration, sr, "segment_duration")
-    hop = seg if hop_duration is None else _n_samples(hop_duration, sr, "hop_duration")
-    parts = [_cut(clips.load(i, sr=sr), seg=seg, hop=hop, short_clips=short_clips,
-                  name=clips.name(i)) for i in range(len(clips))]
+    window = ClipWindow(sr)
+    seg, hop = _segment_lengths(window, segment_duration, hop_duration)
+    parts = [_cut(window.read(clips.items[i], name=clips.name(i)), seg=seg, hop=hop,
+                  short_clips=short_clips, name=clips.name(i)) for i in range(len(clips))]
     clip_index = np.repeat(np.arange(len(parts), dtype=np.int64), [len(p) for p in parts])
     return np.concatenate(parts), clip_index
 
@@ -386,10 +392,7 @@ class SegmentVotingClassifier(ClassifierMixin, BaseEstimator):
         return self._segment_proba(segments), clip_index
 
     def _lengths(self):
-        seg = _n_samples(self.segment_duration, self.sr, "segment_duration")
-        hop = seg if self.hop_duration is None else _n_samples(self.hop_duration, self.sr,
-                                                               "hop_duration")
-        return seg, hop
+        return _segment_lengths(ClipWindow(self.sr), self.segment_duration, self.hop_duration)
 
     def _segments(self, X):
         return segment_clips(X, sr=self.sr, segment_duration=self.segment_duration,

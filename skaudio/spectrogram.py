@@ -177,9 +177,9 @@ class MelSpectrogram(_FixedShapeTransformer):
             )
 
     def _clip_params(self):
-        return {"pad_mode": self.pad_mode, "n_fft": self.n_fft, "hop_length": self.hop_length,
-                "n_mels": self.n_mels, "fmin": self.fmin, "fmax": self.fmax,
-                "power": self.power, "to_db": self.to_db, "top_db": self.top_db}
+        return {"n_fft": self.n_fft, "hop_length": self.hop_length, "n_mels": self.n_mels,
+                "fmin": self.fmin, "fmax": self.fmax, "power": self.power,
+                "to_db": self.to_db, "top_db": self.top_db}
 
     def _clip_shape(self, n_samples):
         return (1, self.n_mels, n_frames(n_samples, n_fft=self.n_fft,

@@ -124,7 +124,7 @@ class RawWaveform(_FixedShapeTransformer):
         self.verbose = verbose
 
     def _clip_params(self):
-        return {"pad_mode": self.pad_mode, "normalize": self.normalize}
+        return {"normalize": self.normalize}
 
     def _clip_shape(self, n_samples):
         return (1, n_samples)

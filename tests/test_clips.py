@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from skaudio import LibrosaFeatures, MelSpectrogram
-from skaudio._clips import as_clips, as_float_audio
-from skaudio.exceptions import InvalidInputError
+from skaudio import LibrosaFeatures, MelSpectrogram, load_audio
+from skaudio._clips import ClipWindow, as_clips, as_float_audio
+from skaudio.exceptions import AudioValueError, InvalidInputError
 
 SR = 22050
 
@@ -52,3 +52,32 @@ def test_the_three_kinds_of_x():
     assert as_clips(np.zeros((2, 50), np.float32)).kind == "array"
     assert as_clips([np.zeros(50), np.zeros(60)]).kind == "ragged"
     assert as_clips(["a.wav", "b.flac"]).kind == "paths"
+
+
+def test_a_window_reads_files_as_load_audio_and_arrays_by_slicing(music_clips, music_files):
+    window = ClipWindow(SR, offset=0.5, duration=1.25)
+    assert (window.start, window.n_samples, window.target_samples) == (11025, 27562, None)
+    np.testing.assert_array_equal(window.read(music_files[1], name="x"),
+                                  load_audio(music_files[1], sr=SR, offset=0.5, duration=1.25))
+    np.testing.assert_array_equal(window.read(music_clips[1], name="x"),
+                                  music_clips[1][11025:11025 + 27562])
+    # the file at 22050 Hz holds exactly the array's samples: one window, one waveform
+    np.testing.assert_array_equal(window.read(music_files[1], name="x"),
+                                  window.read(music_clips[1], name="x"))
+    assert window.read(music_files[0], name="x").dtype == np.float32
+
+
+def test_a_window_gives_the_analysed_length_of_each_policy():
+    at_most = ClipWindow(100, offset=0.5, duration=1.0)
+    exactly = ClipWindow(100, offset=0.5, duration=1.0, fixed_length=True)
+    whole = ClipWindow(100, offset=0.5)
+    # clips of 30, 120 and 300 samples: 50 are skipped, then at most / exactly 100 read
+    assert [at_most.length(n) for n in (30, 120, 300)] == [0, 70, 100]
+    assert [exactly.length(n) for n in (30, 120, 300)] == [100, 100, 100]
+    assert [whole.length(n) for n in (30, 120, 300)] == [0, 70, 250]
+    assert exactly.target_samples == 100 and at_most.target_samples is None
+    assert at_most.key() == {"sr": 100, "offset": 0.5, "duration": 1.0} == exactly.key()
+    with pytest.raises(AttributeError):
+        at_most.sr = 8000  # frozen: one value for every clip of a call
+    with pytest.raises(AudioValueError, match="offset/duration select nothing"):
+        at_most.read(np.ones(30), name="clip[0]")

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from skaudio import LibrosaFeatures, SkaudioError
-from skaudio._clips import as_clips
+from skaudio._clips import ClipWindow, as_clips
 from skaudio._parallel import count_clips, map_clips
 
 SR = 22050
@@ -80,6 +80,26 @@ def _fail_on_odd(y, *, sr):
     if y[0] > 0.5:
         raise RuntimeError("odd clip")
     return np.array([y.mean()])
+
+
+def _head(y, *, sr):
+    return y[:4].astype(np.float64)
+
+
+def test_a_window_is_the_long_form_of_sr_offset_and_duration(music_clips, tmp_path):
+    clips = as_clips(music_clips)
+    short, _ = map_clips(_head, clips, sr=SR, offset=0.5, duration=1.0, params={},
+                         memory=tmp_path)
+    np.testing.assert_array_equal(short, music_clips[:, 11025:11029])
+    with count_clips() as counts:  # one window, one cache key: every clip is a hit
+        long, _ = map_clips(_head, clips, window=ClipWindow(SR, 0.5, 1.0), params={},
+                            memory=tmp_path)
+    assert counts.cached == len(clips) and counts.computed == 0
+    np.testing.assert_array_equal(long, short)
+    with pytest.raises(TypeError, match="not both"):
+        map_clips(_head, clips, sr=SR, window=ClipWindow(SR), params={})
+    with pytest.raises(TypeError, match="needs sr= or window="):
+        map_clips(_head, clips, params={})
 
 
 def test_n_jobs_1_and_2_identical(wav_files, reference, tmp_path):
