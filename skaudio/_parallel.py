@@ -149,7 +149,8 @@ def _count(local):
 
 
 def map_clips(func, clips, *, sr=None, params, offset=0.0, duration=None, window=None,
-              n_jobs=None, memory=None, on_error="raise", verbose=0, out_shape=None):
+              n_jobs=None, memory=None, on_error="raise", verbose=0, out_shape=None,
+              stack=True):
     """Apply ``func(y, sr=sr, **params)`` to every clip and stack the results.
 
     The clips are read as ``window`` says, a :class:`skaudio._clips.ClipWindow`;
@@ -185,10 +186,13 @@ def map_clips(func, clips, *, sr=None, params, offset=0.0, duration=None, window
     out_shape : tuple or None
         Shape of one result, used for the NaN rows of bad clips; inferred
         from the first good clip when None.
+    stack : bool
+        Stack the results into one array (every clip must give one shape), or
+        return them as a list (any shapes; None for a bad clip).
 
     Returns
     -------
-    out : ndarray of shape (n_clips, *out_shape)
+    out : ndarray of shape (n_clips, *out_shape), or list of ndarray
     bad : list of BadClip
     """
     if window is None:
@@ -207,7 +211,7 @@ def map_clips(func, clips, *, sr=None, params, offset=0.0, duration=None, window
     def task(i, read=True):
         return job, clips.items[i], clips.name(i), cache, read, writable[0]
 
-    out = _Rows(len(clips), out_shape)
+    out = _Rows(len(clips), out_shape) if stack else _Ragged(len(clips))
     bad, redo, counts = [], [], ClipCounts()
     try:
         # One BLAS thread per clip here as in the workers: results do not depend
@@ -462,6 +466,26 @@ class _Rows:
                 )
             self.array = np.full((self.n, *self.shape), np.nan, dtype=np.float64)
         return self.array
+
+
+class _Ragged:
+    """The results as a list, of any shapes (``stack=False``); None for a bad clip."""
+
+    unconfirmed = False
+
+    def __init__(self, n):
+        self.values = [None] * n
+
+    def fits(self, value):
+        return True
+
+    def set(self, i, value, name, cached=False):
+        self.values[i] = np.asarray(value)
+
+    def finish(self, bad):
+        if len(bad) == len(self.values):
+            raise SkaudioError("Every clip failed; first reason: " + bad[0].reason)
+        return self.values
 
 
 def _report(bad, n_clips):

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import _estimator_has, _is_numeric_table, record_input_columns
 from ._clips import ClipWindow, as_clips
+from ._parallel import map_clips
 from ._sklearn_compat import (
     HasMethods,
     Interval,
@@ -48,13 +49,14 @@ def _segment_lengths(window, segment_duration, hop_duration):
     return tuple(lengths)
 
 
-def _cut(y, *, seg, hop, short_clips, name):
-    """The segments of one waveform: shape (n_segments, seg), float32."""
+def _cut(y, *, sr, seg, hop, short_clips):
+    """The segments of one waveform: shape (n_segments, seg), float32 (module level, for
+    workers; :func:`skaudio._parallel.map_clips` names the clip in an error)."""
     if y.size < seg:
         if short_clips == "raise":
             raise AudioValueError(
-                f"{name} has {y.size} samples, shorter than one segment ({seg} samples); "
-                f"use short_clips='pad' to zero-pad it to one segment, a shorter "
+                f"{y.size} samples, shorter than one segment ({seg} samples); use "
+                f"short_clips='pad' to zero-pad it to one segment, a shorter "
                 f"segment_duration, or remove the clip."
             )
         out = np.zeros((1, seg), dtype=np.float32)
@@ -71,10 +73,12 @@ def _cut(y, *, seg, hop, short_clips, name):
         "segment_duration": [Interval(numbers.Real, 0, None, closed="neither")],
         "hop_duration": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "short_clips": [StrOptions({"pad", "raise"})],
+        "n_jobs": [numbers.Integral, None],
     },
     prefer_skip_nested_validation=True,
 )
-def segment_clips(X, *, sr=22050, segment_duration=3.0, hop_duration=None, short_clips="pad"):
+def segment_clips(X, *, sr=22050, segment_duration=3.0, hop_duration=None, short_clips="pad",
+                  n_jobs=None):
     """Cut every clip into equal-length segments.
 
     Segments start at 0, ``hop``, ``2 * hop``, ... and end inside the clip:
@@ -99,6 +103,10 @@ def segment_clips(X, *, sr=22050, segment_duration=3.0, hop_duration=None, short
     short_clips : {"pad", "raise"}, default="pad"
         What a clip shorter than one segment gives: one zero-padded segment,
         or an :class:`~skaudio.AudioValueError` naming it.
+    n_jobs : int or None, default=None
+        Clips read and cut in parallel through joblib (any backend, Dask
+        included), as every skaudio transformer reads them; -1 uses all
+        cores. The segments do not depend on it.
 
     Returns
     -------
@@ -123,8 +131,8 @@ def segment_clips(X, *, sr=22050, segment_duration=3.0, hop_duration=None, short
     clips = as_clips(X)
     window = ClipWindow(sr)
     seg, hop = _segment_lengths(window, segment_duration, hop_duration)
-    parts = [_cut(window.read(clips.items[i], name=clips.name(i)), seg=seg, hop=hop,
-                  short_clips=short_clips, name=clips.name(i)) for i in range(len(clips))]
+    parts, _ = map_clips(_cut, clips, window=window, n_jobs=n_jobs, stack=False,
+                         params={"seg": seg, "hop": hop, "short_clips": short_clips})
     clip_index = np.repeat(np.arange(len(parts), dtype=np.int64), [len(p) for p in parts])
     return np.concatenate(parts), clip_index
 
@@ -178,6 +186,10 @@ class SegmentVotingClassifier(ClassifierMixin, BaseEstimator):
     short_clips : {"pad", "raise"}, default="pad"
         A clip shorter than one segment is zero-padded at its end to one
         segment, or raises an :class:`~skaudio.AudioValueError` naming it.
+    n_jobs : int or None, default=None
+        Clips read and cut in parallel in ``fit`` and ``predict`` (see
+        :func:`segment_clips`); -1 uses all cores. The inner estimator's own
+        ``n_jobs`` is separate.
 
     Attributes
     ----------
@@ -248,16 +260,18 @@ class SegmentVotingClassifier(ClassifierMixin, BaseEstimator):
         "sr": [Interval(numbers.Integral, 1, None, closed="left")],
         "voting": [StrOptions({"soft", "hard"})],
         "short_clips": [StrOptions({"pad", "raise"})],
+        "n_jobs": [numbers.Integral, None],
     }
 
     def __init__(self, estimator, *, segment_duration=3.0, hop_duration=None, sr=22050,
-                 voting="soft", short_clips="pad"):
+                 voting="soft", short_clips="pad", n_jobs=None):
         self.estimator = estimator
         self.segment_duration = segment_duration
         self.hop_duration = hop_duration
         self.sr = sr
         self.voting = voting
         self.short_clips = short_clips
+        self.n_jobs = n_jobs
 
     @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -396,7 +410,8 @@ class SegmentVotingClassifier(ClassifierMixin, BaseEstimator):
 
     def _segments(self, X):
         return segment_clips(X, sr=self.sr, segment_duration=self.segment_duration,
-                             hop_duration=self.hop_duration, short_clips=self.short_clips)
+                             hop_duration=self.hop_duration, short_clips=self.short_clips,
+                             n_jobs=self.n_jobs)
 
     def _check_segments(self, X):
         if _is_numeric_table(X):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from skaudio import LibrosaFeatures, SkaudioError
+from skaudio import BadClipsWarning, LibrosaFeatures, SkaudioError
 from skaudio._clips import ClipWindow, as_clips
 from skaudio._parallel import count_clips, map_clips
 
@@ -100,6 +100,21 @@ def test_a_window_is_the_long_form_of_sr_offset_and_duration(music_clips, tmp_pa
         map_clips(_head, clips, sr=SR, window=ClipWindow(SR), params={})
     with pytest.raises(TypeError, match="needs sr= or window="):
         map_clips(_head, clips, params={})
+
+
+def _first_half(y, *, sr):
+    return y[: y.size // 2].astype(np.float64)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_results_of_any_shapes_as_a_list(music_clips, n_jobs):
+    clips = as_clips([music_clips[0][:1000], music_clips[1][:0], music_clips[2][:3000]])
+    with pytest.warns(BadClipsWarning, match=r"clip\[1\]"):
+        out, bad = map_clips(_first_half, clips, sr=SR, params={}, n_jobs=n_jobs,
+                             on_error="nan", stack=False)
+    assert [b.index for b in bad] == [1] and out[1] is None
+    np.testing.assert_array_equal(out[0], music_clips[0][:500])
+    np.testing.assert_array_equal(out[2], music_clips[2][:1500])
 
 
 def test_n_jobs_1_and_2_identical(wav_files, reference, tmp_path):

@@ -18,6 +18,7 @@ from skaudio import (
     SegmentVotingClassifier,
     SkaudioError,
     VotingError,
+    count_clips,
     load_audio,
 )
 from skaudio.datasets import make_genres
@@ -68,6 +69,7 @@ def test_segment_clips_drops_remainder_and_overlaps():
     (dict(segment_duration=0), "segment_duration"),
     (dict(hop_duration=-1.0), "hop_duration"),
     (dict(sr=0), "sr"),
+    (dict(n_jobs=1.5), "n_jobs"),
 ])
 def test_segment_clips_validates_its_parameters(params, match):
     with pytest.raises(ValueError, match=match):
@@ -79,7 +81,8 @@ def test_short_clips_pad_or_raise():
     segments, clip_index = segment_clips(clips, sr=1, segment_duration=4)
     np.testing.assert_array_equal(segments, [[1, 1, 1, 1], [1, 1, 0, 0]])
     np.testing.assert_array_equal(clip_index, [0, 1])
-    with pytest.raises(AudioValueError, match=r"clip\[1\] has 2 samples.*short_clips='pad'"):
+    with pytest.raises(AudioValueError,
+                       match=r"clip\[1\]: 2 samples, shorter than one segment.*short_clips='pad'"):
         segment_clips(clips, sr=1, segment_duration=4, short_clips="raise")
     with pytest.raises(AudioValueError, match="less than one sample"):
         segment_clips(clips, sr=1, segment_duration=0.1)
@@ -95,6 +98,34 @@ def test_short_real_recordings_are_padded_and_classified(fsdd_files):
     assert model.predict(fsdd_files).shape == (len(fsdd_files),)
     with pytest.raises(AudioValueError, match="shorter than one segment"):
         _model(short_clips="raise").fit(fsdd_files, digits)
+
+
+def test_clips_are_read_through_map_clips_in_parallel(music_files, music_clips):
+    # the path every transformer reads through: counted, parallel, errors named
+    with count_clips() as counts:
+        one = segment_clips(music_files, sr=22050, segment_duration=0.7, hop_duration=0.4)
+    assert counts.computed == len(music_files)
+    two = segment_clips(music_files, sr=22050, segment_duration=0.7, hop_duration=0.4,
+                        n_jobs=2)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert one[0].shape == (4 * 6, 15435)  # four 3 s clips: starts at 0, 0.4, ..., 2.0 s
+    np.testing.assert_array_equal(one[0][1], music_clips[0][8820:8820 + 15435])
+    with pytest.raises(SkaudioError, match="missing.wav"):
+        segment_clips([music_files[0], "missing.wav"], n_jobs=2)
+
+
+def test_n_jobs_1_and_2_give_identical_predictions(fsdd_files):
+    digits = [f.split("/")[-1].split("_")[0] for f in fsdd_files]
+    one = _model(n_jobs=1).set_params(segment_duration=0.25).fit(fsdd_files, digits)
+    two = clone(one).set_params(n_jobs=2).fit(fsdd_files, digits)
+    assert two.n_segments_fit_ == one.n_segments_fit_
+    np.testing.assert_array_equal(two.predict_proba(fsdd_files), one.predict_proba(fsdd_files))
+    np.testing.assert_array_equal(one.predict_segments(fsdd_files, method="predict_proba")[0],
+                                  one.set_params(n_jobs=2).predict_segments(
+                                      fsdd_files, method="predict_proba")[0])
+    with pytest.raises(ValueError, match="n_jobs"):
+        _model(n_jobs="two").fit(fsdd_files, digits)
 
 
 # --- fitting and predicting on real signals ------------------------------------------------
