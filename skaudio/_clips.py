@@ -140,15 +140,6 @@ class ClipSequence:
         """The whole waveform of clip ``i``: float32, mono, at ``sr``."""
         return ClipWindow(sr).read(self.items[i], name=self.name(i))
 
-    def key(self, i):
-        """A string identifying the content of clip ``i`` (for caching).
-
-        A path is identified by its absolute name, size and modification
-        time, so an edited file is recomputed; an array by a hash of its
-        samples.
-        """
-        return clip_key(self.items[i])
-
 
 # integer PCM as soundfile reads it: full scale is 1.0
 _PCM_SCALE = {np.dtype(np.int8): 2.0**7, np.dtype(np.int16): 2.0**15,
