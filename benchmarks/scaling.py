@@ -45,15 +45,19 @@ CHEAP = ["rms", "zero_crossing_rate", "spectral_centroid"]
 
 
 class PeakRSS:
-    """Sample the summed RSS of this process and its children in a thread."""
+    """Sample the summed RSS of a process (default: this one) and its children in a thread."""
 
-    def __init__(self, interval=0.02):
-        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+    def __init__(self, interval=0.02, *, pid=None):
+        self.interval, self.pid, self.peak, self._stop = interval, pid, 0, threading.Event()
 
     def _rss(self):
-        me = psutil.Process()
-        total = me.memory_info().rss
-        for child in me.children(recursive=True):
+        try:
+            root = psutil.Process(self.pid)
+            total = root.memory_info().rss
+            children = root.children(recursive=True)
+        except psutil.Error:  # the process has ended
+            return 0
+        for child in children:
             try:
                 total += child.memory_info().rss
             except psutil.Error:

@@ -7,6 +7,13 @@ import numpy as np
 from ._base import ClipFeatures
 from ._clips import check_amplitude
 from ._sklearn_compat import Interval, StrOptions
+from .functional._blockwise import (
+    WaveformMoments,
+    blocks_supported,
+    blockwise_frame_features,
+    moment_families,
+    needs_blocks,
+)
 from .functional.families import FAMILIES, FEATURES, frame_features, row_labels
 from .functional.stats import STATS, summarize_rows
 from .functional.texture import texture_windows, window_length
@@ -62,14 +69,23 @@ def _extract(y, *, sr, plan, n_fft, hop_length, n_mfcc, n_chroma, n_mels, textur
     (window seconds, hop seconds).
     """
     check_amplitude(y)
-    frames = frame_features(y, sr=sr, features=[name for name, _ in plan], n_fft=n_fft,
-                            hop_length=hop_length, n_mfcc=n_mfcc, n_chroma=n_chroma,
-                            n_mels=n_mels)
+    features = [name for name, _ in plan]
+    settings = dict(sr=sr, features=features, n_fft=n_fft, hop_length=hop_length,
+                    n_mfcc=n_mfcc, n_chroma=n_chroma, n_mels=n_mels)
+    if needs_blocks(y.shape[-1], hop_length=hop_length) and blocks_supported(
+            sr=sr, n_fft=n_fft, features=features):
+        # a long clip: block by block, in the memory of a short one, the same values
+        frames = blockwise_frame_features(y, moments=moment_families(plan, texture), **settings)
+    else:
+        frames = frame_features(y, **settings)
     parts = []
     for name, stats in plan:
         kind, values = FAMILIES[name].kind, frames[name]
         if kind == "values":
             parts.append(np.asarray(values, dtype=np.float64).ravel())
+            continue
+        if isinstance(values, WaveformMoments):
+            parts.append(values.summarize(stats))
             continue
         pooled = kind != "rows"  # one summary of all values (all chroma bins together)
         rows = np.reshape(values, (-1, values.shape[-1]))  # (n_rows, n_values over time)

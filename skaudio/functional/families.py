@@ -10,6 +10,7 @@ all, each computed only when a requested family needs it.
 """
 
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -165,11 +166,17 @@ def frame_features(y, *, sr, features=FEATURES, n_fft=2048, hop_length=512, n_mf
     440
     """
     clip = _Clip(y, sr, n_fft, hop_length, n_mfcc, n_chroma, n_mels)
+    with _librosa_remarks_silenced():
+        return {name: getattr(clip, name) for name in features}
+
+
+@contextmanager
+def _librosa_remarks_silenced():
+    """librosa's own remarks on short and silent clips: documented behaviour here."""
     with warnings.catch_warnings():
-        # librosa's own remarks on short and silent clips: documented behaviour here
         warnings.filterwarnings("ignore", message="n_fft=.* is too large", category=UserWarning)
         warnings.filterwarnings("ignore", message="Trying to estimate tuning", category=UserWarning)
-        return {name: getattr(clip, name) for name in features}
+        yield
 
 
 class _Clip:

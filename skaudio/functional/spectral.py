@@ -182,10 +182,53 @@ def spectral_contrast(S, *, sr, n_fft=2048, n_bands=6, fmin=None):
     >>> spectral_contrast(np.abs(librosa.stft(y)), sr=22050).shape
     (7, 44)
     """
+    peak, valley = _contrast_peaks_valleys(S, sr=sr, n_fft=n_fft, n_bands=n_bands, fmin=fmin)
+    return _contrast_of_peaks_valleys(peak, valley)
+
+
+def _contrast_of_peaks_valleys(peak, valley):
+    """The spectral contrast in dB of per-frame peak and valley powers.
+
+    ``librosa.power_to_db`` clips each at 80 dB below its loudest frame, so
+    this step needs the whole clip; :func:`_contrast_peaks_valleys` is per
+    frame, and blocks of frames can be gathered before it.
+    """
+    return librosa.power_to_db(peak) - librosa.power_to_db(valley)
+
+
+def _contrast_peaks_valleys(S, *, sr, n_fft=2048, n_bands=6, fmin=None, quantile=0.02):
+    """Per band and frame, the mean of the top and of the bottom ``quantile`` of the bins.
+
+    The bands and the order of every operation are librosa's
+    (``librosa.feature.spectral_contrast``), so the values are its floats.
+    """
     if fmin is None:
         fmin = 200.0 if 200.0 * 2 ** (n_bands - 1) < sr / 2 else sr / 2 ** (n_bands + 1)
-    return librosa.feature.spectral_contrast(S=S, sr=sr, n_fft=n_fft, n_bands=n_bands,
-                                             fmin=fmin)
+    freq = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    octaves = np.zeros(n_bands + 2)
+    octaves[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
+    if fmin <= 0 or np.any(octaves[:-1] >= 0.5 * sr):
+        raise ValueError(f"spectral contrast: {n_bands + 1} octave bands from fmin={fmin} Hz "
+                         f"reach the Nyquist frequency ({sr / 2} Hz); reduce fmin or n_bands.")
+    if freq.size != S.shape[-2]:
+        raise ValueError(f"S has {S.shape[-2]} frequency bins; n_fft={n_fft} gives {freq.size}.")
+    shape = (*S.shape[:-2], n_bands + 1, S.shape[-1])
+    valley, peak = np.zeros(shape), np.zeros(shape)
+    for k, (low, high) in enumerate(zip(octaves[:-1], octaves[1:], strict=True)):
+        band = (freq >= low) & (freq <= high)
+        idx = np.flatnonzero(band)
+        if k > 0:
+            band[idx[0] - 1] = True
+        if k == n_bands:
+            band[idx[-1] + 1:] = True
+        sub_band = S[..., band, :]
+        if k < n_bands:
+            sub_band = sub_band[..., :-1, :]
+        n_edge = max(int(np.rint(quantile * np.sum(band))), 1)  # at least one bin each side
+        ordered = np.sort(sub_band, axis=-2)
+        valley[..., k, :] = np.mean(ordered[..., :n_edge, :], axis=-2)
+        peak[..., k, :] = np.mean(ordered[..., -n_edge:, :], axis=-2)
+    return peak, valley
 
 
 def spectral_flatness(S):
