@@ -13,7 +13,9 @@ from scipy import ndimage
 from skaudio.datasets import make_genres
 from skaudio.functional import frame_features, hpss, hpss_waveforms
 from skaudio.functional._median import median_filter_axis, median_filters_both_axes
-from skaudio.functional.spectral import _estimate_tuning
+from skaudio.functional.decompose import _harmonic_mask, _stft, harmonic_mask, istft
+from skaudio.functional.rhythm import onset_envelope
+from skaudio.functional.spectral import _estimate_tuning, _rms
 
 SR = 22050
 
@@ -146,3 +148,96 @@ def test_tuning_is_librosas_to_the_bit():
         for power in (1, 2):
             S = np.abs(librosa.stft(y)) ** power
             assert _estimate_tuning(S, sr=SR, n_fft=2048) == librosa.estimate_tuning(S=S, sr=SR)
+
+
+def test_median_of_a_spectrogram_is_scipys_bit_for_bit(clip):
+    S = np.abs(librosa.stft(clip))  # Fortran-ordered, 1025 bins: a narrow last block of lanes
+    along_cols, along_rows = median_filters_both_axes(S, size=31)
+    assert along_cols.flags.f_contiguous and along_rows.flags.f_contiguous
+    assert_bitwise_equal(np.ascontiguousarray(along_cols), scipy_median(S, 31, 1))
+    assert_bitwise_equal(np.ascontiguousarray(along_rows), scipy_median(S, 31, 0))
+
+
+@pytest.mark.filterwarnings("ignore:n_fft=.* is too large")
+@pytest.mark.parametrize(("n_fft", "hop_length"), [(2048, 512), (1024, 256), (512, 160)])
+def test_stft_is_librosas_to_the_bit(clip, n_fft, hop_length):
+    rng = np.random.default_rng(5)
+    for y in [clip, clip.astype(np.float64), *(rng.standard_normal(n).astype(np.float32)
+                                              for n in (1, 100, n_fft - 1, n_fft, 5000))]:
+        ours = _stft(y, n_fft=n_fft, hop_length=hop_length)
+        ref = librosa.stft(y, n_fft=n_fft, hop_length=hop_length)
+        assert ours.flags.f_contiguous
+        assert_bitwise_equal(np.asfortranarray(ours).T, np.asfortranarray(ref).T)
+
+
+def _numpy_istft(D, n_fft, hop_length, length):
+    """The windowed overlap-add of numpy operations, one shifted addition per block."""
+    frames = np.fft.irfft(np.ascontiguousarray(D.T), n=n_fft, axis=-1)
+    window = librosa.filters.get_window("hann", n_fft, fftbins=True)
+    frames *= window.astype(frames.dtype)
+    overlap, n_frames = n_fft // hop_length, frames.shape[0]
+    blocks = frames.reshape(n_frames, overlap, hop_length)
+    y = np.zeros((n_frames + overlap - 1, hop_length), dtype=frames.dtype)
+    norm = np.zeros((n_frames + overlap - 1, hop_length), dtype=np.float32)
+    squared = (window**2).astype(np.float32).reshape(overlap, hop_length)
+    for k in range(overlap):
+        y[k:k + n_frames] += blocks[:, k]
+        norm[k:k + n_frames] += squared[k]
+    y, norm = y.ravel()[n_fft // 2:][:length], norm.ravel()[n_fft // 2:][:length]
+    nonzero = norm > np.finfo(norm.dtype).tiny
+    y[nonzero] /= norm[nonzero]
+    return librosa.util.fix_length(y, size=length)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_istft_and_hpss_waveforms_are_the_numpy_overlap_add_to_the_bit(clip, dtype):
+    y = clip.astype(dtype)
+    D = librosa.stft(y)
+    mask = harmonic_mask(np.abs(D))
+    for length in (y.size, y.size - 700, y.size + 3000):
+        ours = istft(D, n_fft=2048, hop_length=512, length=length, dtype=dtype)
+        assert_bitwise_equal(ours, _numpy_istft(D, 2048, 512, length))
+    harmonic, percussive = hpss_waveforms(y, D=D, n_fft=2048, hop_length=512, mask=mask)
+    ref = _numpy_istft(D * mask, 2048, 512, y.size)
+    assert_bitwise_equal(harmonic, ref)
+    assert_bitwise_equal(percussive, y - ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_harmonic_mask_is_the_numpy_expression_to_the_bit(dtype, order):
+    rng = np.random.default_rng(6)
+    harm, perc = (np.asarray(np.abs(rng.standard_normal((300, 200))) * (rng.random((300, 200)) < 0.7),
+                             dtype=dtype, order=order) for _ in range(2))
+    harm[0, :6], perc[0, :6] = [1e-30, 1e30, 0, 3e38, 1e-45, 0], [1e30, 1e-30, 0, 1e-3, 0, 2]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.divide(perc, harm)
+        ref = np.reciprocal(ratio * ratio + 1)
+    ref[(harm == 0) & (perc == 0)] = 0.5
+    ours = _harmonic_mask(harm, perc)
+    assert ours.flags[f"{order}_CONTIGUOUS"]
+    assert_bitwise_equal(np.ascontiguousarray(ours), np.ascontiguousarray(ref))
+
+
+@pytest.mark.parametrize("n_mels", [128, 40, 7, 1])
+def test_median_onset_envelope_is_librosas_to_the_bit(clip, n_mels):
+    quiet = np.zeros_like(clip)
+    quiet[5000:5100] = 0.1  # a click in silence: flux of zero in most bands
+    for y in (clip, quiet, clip[:3000]):
+        log_mel = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR, n_mels=n_mels))
+        for n_fft, hop_length in ((2048, 512), (512, 512)):
+            ours = onset_envelope(log_mel, sr=SR, n_fft=n_fft, hop_length=hop_length,
+                                  aggregate=np.median)
+            ref = librosa.onset.onset_strength(S=log_mel, sr=SR, n_fft=n_fft,
+                                               hop_length=hop_length, aggregate=np.median)
+            assert_bitwise_equal(ours, ref)
+
+
+@pytest.mark.parametrize(("frame_length", "hop_length"), [(2048, 512), (1024, 256), (400, 160)])
+def test_rms_is_librosas(clip, frame_length, hop_length):
+    rng = np.random.default_rng(7)
+    for y in (clip, 1e-6 * clip, np.zeros(3000, np.float32), rng.standard_normal(1000)):
+        ours = _rms(y, frame_length=frame_length, hop_length=hop_length)
+        ref = librosa.feature.rms(y=y, frame_length=frame_length, hop_length=hop_length)[0]
+        assert ours.dtype == ref.dtype and ours.shape == ref.shape
+        np.testing.assert_allclose(ours, ref, rtol=3e-7, atol=0)  # librosa's float32 rounding

@@ -6,8 +6,11 @@ window afresh. :func:`median_filter_axis` keeps every window sorted and
 slides it one sample at a time, and it slides many independent lines at
 once: the lines lie side by side in memory (the filtered axis first), so
 each step is a few branchless compare/min/max passes over contiguous lanes
-that the compiler turns into SIMD instructions. A step removes the outgoing
-value and inserts the incoming one; with ``w`` the sorted window, ``old``
+that the compiler turns into SIMD instructions. Lines whose lanes are
+strided (a Fortran-ordered spectrogram filtered along frequency) are first
+copied into place tile by tile, and the result copied back: that costs less
+than gathering the lanes at every step. A step removes the outgoing value
+and inserts the incoming one; with ``w`` the sorted window, ``old``
 the outgoing and ``new`` the incoming value,
 
 * ``r[i] = w[i] if w[i] < old else w[i + 1]`` removes one copy of ``old``,
@@ -29,6 +32,8 @@ from scipy import ndimage
 __all__ = ["median_filter_axis", "median_filters_both_axes"]
 
 _LANES = 128  # lines slid together; a window of 31 x 128 float64 stays in L1
+_VECTOR = 16  # float32 lanes of one AVX-512 register: a last, narrower block rounds up to it
+_TILE = 32  # tile edge of the layout-changing copies
 
 
 def median_filter_axis(x, *, size, axis):
@@ -64,7 +69,7 @@ def median_filter_axis(x, *, size, axis):
         raise ValueError(f"x must be 2-D, got shape {x.shape}.")
     if not _plain_floats(x):
         return _scipy_median(x, size, axis)
-    return np.ascontiguousarray(_median_filter(x, size, axis))
+    return _in_order(_median_filter(x, size, axis), "C")
 
 
 def _plain_floats(x):
@@ -113,8 +118,8 @@ def median_filters_both_axes(x, *, size):
     if not _plain_floats(x):
         return _scipy_median(x, size, 1), _scipy_median(x, size, 0)
     order = "F" if x.flags.f_contiguous and not x.flags.c_contiguous else "C"
-    return (np.asarray(_median_filter(x, size, 1), order=order),
-            np.asarray(_median_filter(x, size, 0), order=order))
+    return (_in_order(_median_filter(x, size, 1), order),
+            _in_order(_median_filter(x, size, 0), order))
 
 
 def _scipy_median(x, size, axis):
@@ -124,21 +129,28 @@ def _scipy_median(x, size, axis):
 
 
 def _median_filter(x, size, axis):
-    """:func:`median_filter_axis` for float32/float64 without NaN or -0.0."""
+    """:func:`median_filter_axis` for float32/float64 without NaN or -0.0, in any layout."""
     n = x.shape[axis]
     if n <= 2 or size // 2 > n:  # windows reaching past one reflection: scipy's own way
         return _scipy_median(x, size, axis)
     along_rows = axis in (0, -2)
-    lines = x if along_rows else x.T  # (n_steps, n_lanes)
-    if not (lines.flags.c_contiguous or lines.flags.f_contiguous):
-        lines = np.ascontiguousarray(lines)
-    # a Fortran-ordered input is read in place (its lanes strided) and the result laid
-    # out the same way: no copy in or out, and the window itself stays contiguous
+    lines = _in_order(x if along_rows else x.T, "C")  # (n_steps, n_lanes), lanes contiguous
     half = size // 2
     index = np.pad(np.arange(lines.shape[0]), half, mode="symmetric")
-    out = np.empty_like(lines, order="K")
+    out = np.empty_like(lines)
     _sliding_median(lines, index, size, out)
     return out if along_rows else out.T
+
+
+def _in_order(x, order):
+    """``np.asarray(x, order=order)`` for a 2-D array, changing its layout tile by tile."""
+    if x.flags[f"{order}_CONTIGUOUS"]:
+        return x
+    if order == "F":
+        return _in_order(x.T, "C").T
+    out = np.empty(x.shape, dtype=x.dtype)
+    _copy_tiles(x, out)
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -146,20 +158,41 @@ def _count_nan_or_negative_zero(bits, negative_zero, infinity):  # pragma: no co
     """How many of the IEEE floats with these bit patterns are NaN or -0.0.
 
     ``negative_zero`` is the sign bit alone; a NaN is above ``infinity``
-    once its sign bit is cleared.
+    once its sign bit is cleared. (An indexed loop: it vectorizes, an
+    iterator over the array does not.)
     """
     count = 0
-    for b in bits:
+    for i in range(bits.size):
+        b = bits[i]
         count += (b == negative_zero) | ((b & ~negative_zero) > infinity)
     return count
+
+
+@numba.njit(cache=True, nogil=True)
+def _copy_tiles(x, out):  # pragma: no cover - compiled
+    """``out[:] = x`` from a Fortran-ordered ``x``, in tiles that stay in L1."""
+    n_rows, n_cols = x.shape
+    for row_block in range(-(-n_rows // _TILE)):
+        row_start = row_block * _TILE
+        row_stop = min(row_start + _TILE, n_rows)
+        for col_block in range(-(-n_cols // _TILE)):
+            col_start = col_block * _TILE
+            col_stop = min(col_start + _TILE, n_cols)
+            for j in range(col_start, col_stop):
+                for i in range(row_start, row_stop):
+                    out[i, j] = x[i, j]
 
 
 @numba.njit(cache=True, nogil=True)
 def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
     """Running medians down the columns of ``x``: ``out[j] = median(x[index[j:j + size]])``.
 
-    Columns are processed ``_LANES`` at a time; ``window[i * _LANES + lane]``
-    is the i-th smallest value of the current window of column ``lane``.
+    Columns are processed ``_LANES`` at a time (a last, narrower block
+    ``width`` rounded up to ``_VECTOR``, its spare lanes sliding zeros);
+    ``window[i * _LANES + lane]`` is the i-th smallest value of the current
+    window of column ``lane``. Blocks are counted rather than stepped
+    through (``range(0, n, step)``) so that every index is provably
+    non-negative and the lane loops compile to vector instructions.
     """
     n_out, n_lanes = out.shape
     half = size // 2
@@ -168,8 +201,10 @@ def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
     old = np.zeros(_LANES, dtype=x.dtype)
     new = np.zeros(_LANES, dtype=x.dtype)
     column = np.empty(size, dtype=x.dtype)
-    for start in range(0, n_lanes, _LANES):
+    for block in range(-(-n_lanes // _LANES)):
+        start = block * _LANES
         width = min(_LANES, n_lanes - start)
+        lanes = min(_LANES, -(-width // _VECTOR) * _VECTOR)
         for lane in range(width):
             for i in range(size):
                 column[i] = x[index[i], start + lane]
@@ -177,16 +212,22 @@ def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
             for i in range(size):
                 window[i * _LANES + lane] = column[i]
             out[0, start + lane] = column[half]
+        for lane in range(width, lanes):
+            old[lane] = 0
+            new[lane] = 0
+            for i in range(size):
+                window[i * _LANES + lane] = 0
         for j in range(1, n_out):
             row_old = index[j - 1]
             row_new = index[j + size - 1]
             for lane in range(width):
                 old[lane] = x[row_old, start + lane]
                 new[lane] = x[row_new, start + lane]
-            carry[:] = -np.inf
+            for lane in range(lanes):
+                carry[lane] = -np.inf
             for i in range(size - 1):
                 base = i * _LANES
-                for lane in range(_LANES):  # fixed trip count: vectorized
+                for lane in range(lanes):  # vectorized
                     here = window[base + lane]
                     after = window[base + _LANES + lane]
                     o = old[lane]
@@ -197,8 +238,9 @@ def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
                     window[base + lane] = c if c > low else low
                     carry[lane] = kept
             base = (size - 1) * _LANES
-            for lane in range(width):
+            for lane in range(lanes):
                 c = carry[lane]
                 n = new[lane]
                 window[base + lane] = c if c > n else n
+            for lane in range(width):
                 out[j, start + lane] = window[half * _LANES + lane]

@@ -3,6 +3,7 @@
 from functools import lru_cache
 
 import librosa
+import numba
 import numpy as np
 import scipy.fft
 
@@ -45,19 +46,32 @@ def hpss(D, *, kernel_size=31):
 
 
 def _harmonic_mask(harm, perc):
-    """``librosa.util.softmask(harm, perc, power=2, split_zeros=True)``, in fewer passes.
+    """``librosa.util.softmask(harm, perc, power=2, split_zeros=True)``, in one pass.
 
     ``harm**2 / (harm**2 + perc**2)`` written as ``1 / (1 + (perc/harm)**2)``
     so tiny magnitudes do not underflow; 0.5 where both are zero. The
-    percussive mask of librosa is exactly one minus this one.
+    percussive mask of librosa is exactly one minus this one. Each element
+    takes numpy's steps in the input's dtype (divide, square, add one,
+    reciprocal), so the floats are those of the same expression in numpy.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.divide(perc, harm)
-        ratio *= ratio
-        ratio += 1
-        mask = np.reciprocal(ratio, out=ratio)  # 0 where harm == 0 < perc
-    mask[(harm == 0) & (perc == 0)] = 0.5
+    order = "F" if harm.flags.f_contiguous and not harm.flags.c_contiguous else "C"
+    harm, perc = np.asarray(harm, order=order), np.asarray(perc, order=order)
+    mask = np.empty(harm.shape, dtype=np.result_type(harm, perc), order=order)
+    one = mask.dtype.type(1)
+    _soft_mask(harm.ravel(order="K"), perc.ravel(order="K"), mask.ravel(order="K"),
+               one, one / 2)
     return mask
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _soft_mask(harm, perc, out, one, half):  # pragma: no cover - compiled
+    """``out = 1 / (1 + (perc / harm)**2)``, ``half`` where both are zero (1-D, same order)."""
+    for i in range(out.size):
+        h = harm[i]
+        p = perc[i]
+        ratio = p / h
+        ratio = ratio * ratio + one
+        out[i] = half if h == 0 and p == 0 else one / ratio
 
 
 def harmonic_mask(S, *, kernel_size=31):
@@ -174,10 +188,43 @@ def hpss_waveforms(y, *, D, n_fft, hop_length, kernel_size=31, mask=None):
     """
     if mask is None:
         mask = harmonic_mask(np.abs(D), kernel_size=kernel_size)
-    y_harm = istft(D * mask, n_fft=n_fft, hop_length=hop_length,
-                   length=y.shape[-1], dtype=y.dtype)
+    y_harm = _istft(D, mask, n_fft=n_fft, hop_length=hop_length, length=y.shape[-1],
+                    dtype=y.dtype)
     # the masks sum to one and istft(D) is y: the percussive part is the rest
     return y_harm, y - y_harm
+
+
+_STFT_BLOCK = 64  # frames transformed per FFT call: their float64 copy stays in L2
+
+
+def _stft(y, *, n_fft, hop_length):
+    """``librosa.stft(y, n_fft=n_fft, hop_length=hop_length)``, the same floats, faster.
+
+    librosa's steps (centred frames padded with zeros, the float64 Hann
+    window times the frame, librosa's FFT library, the result rounded to
+    the complex dtype of ``y``) on blocks of whole frames, each transformed
+    along contiguous memory and written straight into a frame-major array,
+    whose transpose is returned (Fortran-ordered, as librosa's).
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        A mono waveform.
+    n_fft, hop_length : int
+        Frame settings.
+
+    Returns
+    -------
+    D : ndarray of shape (1 + n_fft // 2, 1 + n_samples // hop_length), complex
+    """
+    window = _hann(n_fft)
+    padded = np.pad(y, n_fft // 2)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length]
+    out = np.empty((frames.shape[0], 1 + n_fft // 2), dtype=librosa.util.dtype_r2c(y.dtype))
+    rfft = librosa.get_fftlib().rfft
+    for start in range(0, frames.shape[0], _STFT_BLOCK):
+        out[start:start + _STFT_BLOCK] = rfft(window * frames[start:start + _STFT_BLOCK], axis=-1)
+    return out.T
 
 
 def istft(D, *, n_fft, hop_length, length, dtype=np.float32):
@@ -212,17 +259,82 @@ def istft(D, *, n_fft, hop_length, length, dtype=np.float32):
     >>> bool(np.allclose(back, y, atol=1e-5))
     True
     """
+    return _istft(D, None, n_fft=n_fft, hop_length=hop_length, length=length, dtype=dtype)
+
+
+def _istft(D, mask, *, n_fft, hop_length, length, dtype):
+    """:func:`istft` of ``D * mask`` (of ``D`` when ``mask`` is None)."""
     if n_fft % hop_length:
-        return librosa.istft(D, n_fft=n_fft, hop_length=hop_length, length=length, dtype=dtype)
-    n_frames = D.shape[-1]
-    frames = scipy.fft.irfft(np.ascontiguousarray(D.T), n=n_fft, axis=-1)
-    frames *= librosa.filters.get_window("hann", n_fft, fftbins=True).astype(frames.dtype)
-    start = n_fft // 2
-    y = _overlap_add(frames, hop_length)[start:start + length]
-    norm = _window_sumsquare(n_frames, n_fft, hop_length)[start:start + length]
-    nonzero = norm > np.finfo(norm.dtype).tiny
-    y[nonzero] /= norm[nonzero]
-    return librosa.util.fix_length(y.astype(dtype, copy=False), size=length)
+        masked = D if mask is None else D * mask
+        return librosa.istft(masked, n_fft=n_fft, hop_length=hop_length, length=length,
+                             dtype=dtype)
+    frames = scipy.fft.irfft(_frames_first(D, mask), n=n_fft, axis=-1)
+    window = _hann(n_fft).astype(frames.dtype)
+    norm = _window_sumsquare(frames.shape[0], n_fft, hop_length)
+    y = np.zeros(length, dtype=frames.dtype)
+    _overlap_add_normalized(frames, window, norm, hop_length, n_fft // 2, y)
+    return y.astype(dtype, copy=False)
+
+
+def _frames_first(D, mask):
+    """``(D * mask).T`` as a C-contiguous array: one row per frame, ready for the FFT.
+
+    The product is taken on the real and imaginary parts, in one pass with
+    the transposition: ``(a + bi) * m = a*m + (b*m)i``, the floats of numpy's
+    complex product (up to the sign of a zero).
+    """
+    frames = np.ascontiguousarray(D.T)
+    if mask is None:
+        return frames
+    if mask.dtype != frames.real.dtype:
+        return np.ascontiguousarray((D * mask).T)
+    out = np.empty_like(frames)
+    n_frames, n_freqs = frames.shape
+    _scale_pairs(frames.view(mask.dtype).reshape(n_frames, n_freqs, 2),
+                 np.ascontiguousarray(mask.T), out.view(mask.dtype).reshape(n_frames, n_freqs, 2))
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _scale_pairs(pairs, scale, out):  # pragma: no cover - compiled
+    """``out[t, f, :] = pairs[t, f, :] * scale[t, f]``."""
+    n_frames, n_freqs = scale.shape
+    for t in range(n_frames):
+        for f in range(n_freqs):
+            s = scale[t, f]
+            out[t, f, 0] = pairs[t, f, 0] * s
+            out[t, f, 1] = pairs[t, f, 1] * s
+
+
+@numba.njit(cache=True, nogil=True)
+def _overlap_add_normalized(frames, window, norm, hop_length, start, out):  # pragma: no cover
+    """Samples ``start`` onwards of the windowed overlap-add of ``frames``, over ``norm``.
+
+    ``out[i]`` is sample ``start + i`` of :func:`_overlap_add` of
+    ``frames * window`` (each product rounded, then the frames added in the
+    same order: the same floats), divided by ``norm`` there where ``norm``
+    exceeds the smallest normal float; samples past the last frame are
+    left as they are (zeros).
+    """
+    n_frames, n_fft = frames.shape
+    overlap = n_fft // hop_length
+    tiny = np.finfo(norm.dtype).tiny
+    block = np.empty(hop_length, dtype=out.dtype)
+    first = start // hop_length
+    last = min(n_frames + overlap - 1, -(-(start + out.size) // hop_length))
+    for row in range(first, last):  # hop-long blocks of the overlap-added signal
+        block[:] = 0
+        for k in range(overlap):  # frame row - k contributes its k-th block
+            t = row - k
+            if 0 <= t < n_frames:
+                offset = k * hop_length
+                for s in range(hop_length):
+                    block[s] += frames[t, offset + s] * window[offset + s]
+        for s in range(hop_length):
+            i = row * hop_length + s - start
+            if 0 <= i < out.size:
+                n = norm[row * hop_length + s]
+                out[i] = block[s] / n if n > tiny else block[s]
 
 
 @lru_cache(maxsize=16)
@@ -232,10 +344,18 @@ def _window_sumsquare(n_frames, n_fft, hop_length):
     The squared windows overlap-added as shifted array additions, in numpy:
     librosa's numba kernel costs seconds of compilation on a fresh install.
     """
-    squared = (librosa.filters.get_window("hann", n_fft, fftbins=True) ** 2).astype(np.float32)
+    squared = (_hann(n_fft) ** 2).astype(np.float32)
     norm = _overlap_add(np.broadcast_to(squared, (n_frames, n_fft)), hop_length)
     norm.flags.writeable = False
     return norm
+
+
+@lru_cache(maxsize=16)
+def _hann(n_fft):
+    """``librosa.filters.get_window("hann", n_fft, fftbins=True)`` (float64), made once."""
+    window = librosa.filters.get_window("hann", n_fft, fftbins=True)
+    window.flags.writeable = False
+    return window
 
 
 def _overlap_add(frames, hop_length):

@@ -17,11 +17,12 @@ from functools import cached_property, lru_cache
 import librosa
 import numpy as np
 
-from .decompose import harmonic_mask, harmonic_ratio, hpss_waveforms
+from .decompose import _stft, harmonic_mask, harmonic_ratio, hpss_waveforms
 from .mel import _mel_basis
 from .rhythm import RHYTHM_DESCRIPTORS, onset_envelope, rhythm_descriptors, tempo, tempogram
 from .spectral import (
     _estimate_tuning,
+    _rms,
     spectral_centroid_bandwidth,
     spectral_contrast,
     spectral_flatness,
@@ -189,7 +190,7 @@ class _Clip:
     # shared intermediates
     @cached_property
     def D(self):
-        return librosa.stft(self.y, n_fft=self.n_fft, hop_length=self.hop_length)
+        return _stft(self.y, n_fft=self.n_fft, hop_length=self.hop_length)
 
     @cached_property
     def S(self):
@@ -255,8 +256,7 @@ class _Clip:
 
     @cached_property
     def rms(self):
-        return librosa.feature.rms(y=self.y, frame_length=self.n_fft,
-                                   hop_length=self.hop_length)[0]
+        return _rms(self.y, frame_length=self.n_fft, hop_length=self.hop_length)
 
     @property
     def rms_db(self):

@@ -8,11 +8,12 @@ once per clip. :func:`fix_length` crops or pads a waveform to a given
 number of samples.
 """
 
-import warnings
 from functools import lru_cache
 
 import librosa
 import numpy as np
+
+from .decompose import _stft
 
 __all__ = ["fix_length", "mel_spectrogram", "n_frames"]
 
@@ -88,10 +89,8 @@ def mel_spectrogram(y, *, sr, n_fft=2048, hop_length=512, n_mels=128, fmin=0.0, 
     >>> bool(abs(mel_hz[S[:, 20].argmax()] - 440) < 30)  # the band of the tone
     True
     """
-    with warnings.catch_warnings():
-        # a clip shorter than one frame is analysed zero-padded, as librosa does
-        warnings.filterwarnings("ignore", message="n_fft=.* is too large", category=UserWarning)
-        S = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length)) ** power
+    # a clip shorter than one frame is analysed zero-padded, as librosa does
+    S = np.abs(_stft(y, n_fft=n_fft, hop_length=hop_length)) ** power
     mel = _mel_basis(sr, n_fft, n_mels, float(fmin), None if fmax is None else float(fmax)) @ S
     if to_db:
         mel = librosa.power_to_db(mel, ref=1.0, top_db=top_db)

@@ -9,6 +9,7 @@ tempo of ``librosa.beat.beat_track``.
 """
 
 import librosa
+import numba
 import numpy as np
 import scipy.fft
 
@@ -50,8 +51,71 @@ def onset_envelope(log_mel, *, sr, n_fft=2048, hop_length=512, aggregate=np.mean
     >>> bool(np.allclose(env, librosa.onset.onset_strength(y=y, sr=22050)))
     True
     """
+    if aggregate is np.median and log_mel.ndim == 2 and log_mel.shape[-1] > 1 and \
+            log_mel.dtype in (np.float32, np.float64) and not np.isnan(log_mel).any():
+        envelope = np.zeros(log_mel.shape[-1], dtype=log_mel.dtype)
+        lag = 1 + n_fft // (2 * hop_length)  # librosa's shift: the lag, plus half a frame
+        if lag < envelope.size:
+            _median_flux(np.ascontiguousarray(log_mel), log_mel.dtype.type(0.5), envelope[lag:])
+        return envelope
     return librosa.onset.onset_strength(S=log_mel, sr=sr, n_fft=n_fft, hop_length=hop_length,
                                         aggregate=aggregate)
+
+
+_LANES = 32  # frames sorted side by side
+
+
+@numba.njit(cache=True, nogil=True)
+def _median_flux(log_mel, half, out, lanes=_LANES):  # pragma: no cover - compiled
+    """``np.median(np.maximum(0.0, log_mel[:, 1:] - log_mel[:, :-1]), axis=0)``, numpy's floats.
+
+    ``out[t]`` is the median over bands of ``max(0, log_mel[:, t + 1] -
+    log_mel[:, t])`` (for the ``out.size`` first frames): the middle value,
+    or the mean of the two middle ones (their sum times one half), as numpy
+    takes it. The bands of ``lanes`` frames at a time are sorted by a
+    bitonic network (padded to a power of two with +inf), each comparator
+    one branchless min/max pass over the frames. ``lanes`` is an argument
+    rather than a constant: with a constant trip count the comparator loop
+    does not vectorize.
+    """
+    n_bands = log_mel.shape[0]
+    size = 1
+    while size < n_bands:
+        size *= 2
+    zero = log_mel.dtype.type(0)
+    column = np.empty(size * lanes, dtype=log_mel.dtype)
+    for block in range(-(-out.size // lanes)):
+        start = block * lanes
+        width = min(lanes, out.size - start)
+        column[:] = np.inf
+        for b in range(n_bands):
+            for lane in range(width):
+                flux = log_mel[b, start + lane + 1] - log_mel[b, start + lane]
+                column[b * lanes + lane] = zero if zero >= flux else flux  # np.maximum(0.0, .)
+        k = 2
+        while k <= size:  # bitonic sort of each column, ascending
+            j = k // 2
+            while j > 0:
+                for i in range(size):
+                    partner = i ^ j
+                    if partner > i:
+                        low, high = i * lanes, partner * lanes
+                        if i & k:
+                            low, high = high, low
+                        for lane in range(lanes):
+                            a = column[low + lane]
+                            b = column[high + lane]
+                            column[low + lane] = a if a < b else b
+                            column[high + lane] = b if a < b else a
+                j //= 2
+            k *= 2
+        middle = n_bands // 2
+        for lane in range(width):
+            if n_bands % 2:
+                out[start + lane] = column[middle * lanes + lane]
+            else:
+                out[start + lane] = (column[(middle - 1) * lanes + lane]
+                                     + column[middle * lanes + lane]) * half
 
 
 def tempogram(envelope, *, sr, hop_length=512, ac_size=8.0):

@@ -255,6 +255,37 @@ def spectral_flatness(S):
     return librosa.feature.spectral_flatness(S=S)[0]
 
 
+def _rms(y, *, frame_length=2048, hop_length=512):
+    """``librosa.feature.rms(y=y, frame_length=..., hop_length=...)[0]`` (centred frames).
+
+    A frame's energy is the sum of the ``frame_length // hop_length``
+    hop-long blocks it spans: each block's sum of squares is taken once, in
+    float64 (librosa squares every sample of every overlapping frame and
+    averages in float32), so the values are librosa's up to its float32
+    rounding. A hop that does not divide the frame goes to librosa.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Waveform.
+    frame_length, hop_length : int, default=2048, 512
+        Frame settings.
+
+    Returns
+    -------
+    rms : ndarray of shape (1 + n_samples // hop_length,), float32
+    """
+    if frame_length % hop_length:
+        return librosa.feature.rms(y=y, frame_length=frame_length, hop_length=hop_length)[0]
+    padded = np.pad(y.astype(np.float64), frame_length // 2)
+    n_frames = 1 + (padded.size - frame_length) // hop_length
+    per_frame = frame_length // hop_length
+    blocks = padded[:(n_frames - 1 + per_frame) * hop_length].reshape(-1, hop_length)
+    energy = np.einsum("ij,ij->i", blocks, blocks)
+    frames = np.lib.stride_tricks.sliding_window_view(energy, per_frame).sum(axis=-1)
+    return np.sqrt(frames / frame_length).astype(np.float32)
+
+
 def zero_crossing_rate(y, *, frame_length=2048, hop_length=512, threshold=1e-10):
     """``librosa.feature.zero_crossing_rate(y, ...)`` (centred frames), in one pass.
 
