@@ -165,7 +165,9 @@ def main():
         f"before the run {load:.1f} (on 2 cores).", "",
         "## Peak RSS against file length (one file, `LibrosaFeatures().fit_transform`)", "",
         "Each row is a fresh process: its peak RSS (`VmHWM`) after the extraction, and "
-        "after the imports (the floor). Generated music, 22,050 Hz mono wav.", "",
+        "after the imports (the floor). Generated music, 22,050 Hz mono wav. CPU seconds include "
+        "each process's first-call cost (lazy imports, loading the cached numba kernels: about "
+        "0.9 s), which dominates the 30-s rows.", "",
         *lines, "",
         f"A {longest:g}-minute file peaks at **{ratio:.2f}x** the memory of a 30-s file "
         "(goal: at most 2x).", "",
