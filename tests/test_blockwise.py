@@ -130,3 +130,13 @@ def test_librosa_features_of_a_long_file_equal_the_whole_clip(long_clip, tmp_pat
     assert len(calls) == 2  # both clips went through the blocks
     assert calls[0] == reduced  # waveforms held whole only when a statistic needs them
     np.testing.assert_allclose(blocks, whole, rtol=1e-6, atol=1e-9)
+
+
+def test_a_long_silent_clip_gives_the_whole_clip_values():
+    y = np.zeros(22050 * 8, dtype=np.float32)
+    features = list(FAMILIES)
+    whole = frame_features(y, sr=22050, features=features)
+    blocks = blockwise_frame_features(y, sr=22050, features=features, block_frames=64)
+    for name in features:
+        np.testing.assert_array_equal(np.asarray(blocks[name], dtype=np.float64),
+                                      np.asarray(whole[name], dtype=np.float64), err_msg=name)
