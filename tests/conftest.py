@@ -1,5 +1,18 @@
-"""Shared fixtures: real recordings when present, generated signals always."""
+"""Shared fixtures, and the one registry of clip transformers the contract tests run over.
 
+Real recordings when present, generated signals always. Test modules ask for
+these by name (fixtures), never import this module:
+
+* ``transformer_name`` - an argument parametrized over every entry of
+  :data:`TRANSFORMERS` (``tensor_transformer_name``: those whose output is a
+  tensor); ``make_transformer(name, **params)`` builds one with cheap
+  parameters (a torch one is skipped where torch is not installed).
+* ``music_like(duration, sr, *, seed, bpm, f0)`` - a generated music-like clip;
+  ``music_clips`` / ``music_files`` four of them (3 s, as arrays / float wav);
+  ``pcm_files`` eight 1 s ones as 16-bit wav; ``fsdd_files`` real spoken digits.
+"""
+
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +22,44 @@ import soundfile as sf
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FSDD = SHARED_DATA / "fsdd" / "recordings"
 GTZAN_FEATURES = SHARED_DATA / "gtzan-features" / "features_30_sec.csv"
+
+# The transformers whose contract (every kind of X, bad files, NaN, on_error,
+# formats) tests/test_reliability.py and tests/test_fuzz.py check: id -> (module,
+# class, cheap parameters). Tensors are cropped or padded to 1 s, the length of
+# the test files, so that a file and its loaded waveform give the same numbers.
+_SMALL_MEL = dict(n_fft=256, hop_length=128, n_mels=16, duration=1.0)
+TRANSFORMERS = {
+    "LibrosaFeatures": ("skaudio.features", "LibrosaFeatures",
+                        dict(features=["rms", "zero_crossing_rate", "spectral_centroid"])),
+    "MelSpectrogram": ("skaudio.spectrogram", "MelSpectrogram", _SMALL_MEL),
+    "TorchMelSpectrogram": ("skaudio.nets", "TorchMelSpectrogram",
+                            dict(_SMALL_MEL, device="cpu")),
+    "RawWaveform": ("skaudio.waveform", "RawWaveform", dict(duration=1.0)),
+    "RawWaveform-rms": ("skaudio.waveform", "RawWaveform", dict(normalize="rms", duration=1.0)),
+}
+TENSOR_TRANSFORMERS = [name for name in TRANSFORMERS if name != "LibrosaFeatures"]
+
+
+def pytest_generate_tests(metafunc):
+    """Run a test taking ``transformer_name`` once per registered transformer."""
+    for argument, names in (("transformer_name", list(TRANSFORMERS)),
+                            ("tensor_transformer_name", TENSOR_TRANSFORMERS)):
+        if argument in metafunc.fixturenames:
+            metafunc.parametrize(argument, names)
+
+
+def _make_transformer(name, **params):
+    module, cls, cheap = TRANSFORMERS[name]
+    if module == "skaudio.nets":
+        pytest.importorskip("torch")
+    estimator = getattr(importlib.import_module(module), cls)
+    return estimator(**{**cheap, **params})
+
+
+@pytest.fixture(scope="session")
+def make_transformer():
+    """``make_transformer(name, **params)``: a fresh registered transformer, cheap settings."""
+    return _make_transformer
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +89,12 @@ def music_like(duration=3.0, sr=22050, *, seed=0, bpm=120.0, f0=220.0):
     return y.astype(np.float32)
 
 
+@pytest.fixture(name="music_like", scope="session")
+def _music_like_factory():
+    """``music_like(duration=3.0, sr=22050, *, seed=0, bpm=120.0, f0=220.0)``: a clip."""
+    return music_like
+
+
 @pytest.fixture(scope="session")
 def music_clips():
     """Four generated 3 s music-like clips at 22050 Hz, different tempi and keys."""
@@ -52,4 +109,16 @@ def music_files(tmp_path_factory, music_clips):
     for i, y in enumerate(music_clips):
         paths.append(str(folder / f"clip{i}.wav"))
         sf.write(paths[-1], y, 22050, subtype="FLOAT")
+    return paths
+
+
+@pytest.fixture(scope="session")
+def pcm_files(tmp_path_factory):
+    """Eight 1 s generated clips as 16-bit wav at 22050 Hz; odd ones at 110 Hz, even at 440."""
+    folder = tmp_path_factory.mktemp("pcm")
+    paths = []
+    for i in range(8):
+        y = music_like(duration=1.0, seed=i, bpm=80 + 10 * i, f0=110 if i % 2 else 440)
+        paths.append(str(folder / f"clip{i}.wav"))
+        sf.write(paths[-1], y, 22050, subtype="PCM_16")
     return paths

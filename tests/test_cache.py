@@ -23,18 +23,9 @@ FAST = dict(features=["rms", "spectral_centroid", "mfcc"], n_mfcc=13)
 
 
 @pytest.fixture(scope="module")
-def wav_files(tmp_path_factory):
-    """Eight 1 s generated clips written as 16-bit wav files, two classes."""
-    from conftest import music_like
-
-    folder = tmp_path_factory.mktemp("wavs")
-    paths = []
-    for i in range(8):
-        y = music_like(duration=1.0, seed=i, bpm=80 + 10 * i, f0=110 if i % 2 else 440)
-        path = folder / f"clip{i}.wav"
-        sf.write(path, y, SR, subtype="PCM_16")
-        paths.append(str(path))
-    return paths
+def wav_files(pcm_files):
+    """Eight 1 s generated clips as 16-bit wav files, two classes."""
+    return pcm_files
 
 
 def test_roundtrip_and_keys(tmp_path):

@@ -5,7 +5,6 @@ a waveform holding NaN or inf gives a ``SkaudioError`` naming the clip (or,
 with ``on_error="nan"``, a row of NaN). Nothing else may escape.
 """
 
-import importlib
 import re
 import warnings
 
@@ -16,19 +15,27 @@ from hypothesis import strategies as st
 
 from skaudio import SkaudioError
 
-# name -> (module, class, cheap parameters that still reach every code path:
-# STFT, mel, chroma, framing)
-TRANSFORMERS = {
-    "LibrosaFeatures": ("skaudio.features", "LibrosaFeatures", dict(
+# Beyond the registry's cheap settings (tests/conftest.py): every feature family and
+# statistic, and windows shorter than many drawn clips, so that cropping is fuzzed as
+# well as padding.
+COVERAGE = {
+    "LibrosaFeatures": dict(
         features=["chroma_stft", "rms", "spectral_centroid", "spectral_bandwidth", "rolloff",
                   "zero_crossing_rate", "tempo", "mfcc"],
         n_fft=512, hop_length=256, n_mfcc=4, n_mels=32,
-        stats=["mean", "var", "skew", "kurtosis", "iqr"])),
-    "MelSpectrogram": ("skaudio.spectrogram", "MelSpectrogram",
-                       dict(n_fft=256, hop_length=128, n_mels=16, duration=0.5)),
-    "RawWaveform": ("skaudio.waveform", "RawWaveform", dict(duration=0.5)),
-    "RawWaveform-rms": ("skaudio.waveform", "RawWaveform", dict(normalize="rms", duration=0.25)),
+        stats=["mean", "var", "skew", "kurtosis", "iqr"]),
+    "MelSpectrogram": dict(duration=0.5),
+    "TorchMelSpectrogram": dict(duration=0.5),
+    "RawWaveform": dict(duration=0.5),
+    "RawWaveform-rms": dict(duration=0.25),
 }
+
+
+@pytest.fixture(scope="module")
+def fuzzed(make_transformer):
+    """``fuzzed(name, **params)``: a registered transformer with the settings above."""
+    return lambda name, **params: make_transformer(name, **{**COVERAGE.get(name, {}), **params})
+
 
 FUZZ = settings(max_examples=30, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -37,15 +44,6 @@ FUZZ = settings(max_examples=30, deadline=None, database=None,
 # 1e12 leaves a wide margin. Beyond ~1e17 float32 powers overflow: see
 # test_huge_finite_amplitudes_are_handled.
 AMPLITUDES = st.sampled_from([0.0, 1e-30, 1e-12, 1e-6, 1e-3, 1.0, 30.0, 32767.0, 2.0**31, 1e12])
-
-
-def make(name, **params):
-    module, cls, cheap = TRANSFORMERS[name]
-    try:
-        estimator = getattr(importlib.import_module(module), cls)
-    except (ImportError, AttributeError):
-        pytest.skip(f"{module}.{cls} has not landed")
-    return estimator(**{**cheap, **params})
 
 
 @st.composite
@@ -90,21 +88,19 @@ def non_finite(transformer, clips):
     return bad, unseen
 
 
-@pytest.mark.parametrize("name", list(TRANSFORMERS))
 @FUZZ
 @given(clip=waveforms(allow_non_finite=False))
-def test_finite_waveform_gives_finite_output(name, clip):
-    transformer = make(name)
+def test_finite_waveform_gives_finite_output(transformer_name, fuzzed, clip):
+    transformer = fuzzed(transformer_name)
     out = transformer.fit_transform([clip])
     assert out.shape[0] == 1
     assert np.isfinite(out).all(), (clip.dtype, clip.size, np.abs(clip).max())
 
 
-@pytest.mark.parametrize("name", list(TRANSFORMERS))
 @FUZZ
 @given(clips=st.lists(waveforms(allow_non_finite=True), min_size=1, max_size=3))
-def test_only_the_documented_error(name, clips):
-    transformer = make(name)
+def test_only_the_documented_error(transformer_name, fuzzed, clips):
+    transformer = fuzzed(transformer_name)
     bad, unseen = non_finite(transformer, clips)
     if bad:
         with pytest.raises(SkaudioError, match=rf"clip\[{bad[0]}\].*NaN or infinite"):
@@ -122,11 +118,10 @@ def test_only_the_documented_error(name, clips):
         assert out.shape[0] == len(clips) and np.isfinite(out).all()
 
 
-@pytest.mark.parametrize("name", list(TRANSFORMERS))
 @FUZZ
 @given(clips=st.lists(waveforms(allow_non_finite=True), min_size=1, max_size=3))
-def test_on_error_nan_marks_exactly_the_bad_clips(name, clips):
-    transformer = make(name, on_error="nan")
+def test_on_error_nan_marks_exactly_the_bad_clips(transformer_name, fuzzed, clips):
+    transformer = fuzzed(transformer_name, on_error="nan")
     bad, unseen = non_finite(transformer, clips)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -139,11 +134,11 @@ def test_on_error_nan_marks_exactly_the_bad_clips(name, clips):
         assert (np.isnan(flat[i]).all() if i in bad else np.isfinite(flat[i]).all())
 
 
-@pytest.mark.parametrize("name", ["LibrosaFeatures", "MelSpectrogram"])
-def test_huge_finite_amplitudes_are_handled(name):
+@pytest.mark.parametrize("name", ["LibrosaFeatures", "MelSpectrogram", "TorchMelSpectrogram"])
+def test_huge_finite_amplitudes_are_handled(fuzzed, name):
     clip = (1e20 * np.sin(np.arange(4000) / 5.0)).astype(np.float32)
     try:
-        out = make(name).fit_transform([clip])
+        out = fuzzed(name).fit_transform([clip])
     except SkaudioError as exc:  # acceptable only with a remedy
         assert "normali" in str(exc), str(exc)
     else:
@@ -151,6 +146,6 @@ def test_huge_finite_amplitudes_are_handled(name):
 
 
 @pytest.mark.parametrize("name", ["RawWaveform", "RawWaveform-rms"])
-def test_raw_waveform_keeps_huge_finite_amplitudes_finite(name):
+def test_raw_waveform_keeps_huge_finite_amplitudes_finite(fuzzed, name):
     clip = (1e30 * np.sin(np.arange(4000) / 5.0)).astype(np.float32)
-    assert np.isfinite(make(name).fit_transform([clip])).all()
+    assert np.isfinite(fuzzed(name).fit_transform([clip])).all()

@@ -9,7 +9,6 @@ import threading
 import joblib
 import numpy as np
 import pytest
-import soundfile as sf
 
 from skaudio import BadClipsWarning, LibrosaFeatures, SkaudioError
 from skaudio._clips import ClipWindow, as_clips
@@ -19,17 +18,9 @@ SR = 22050
 
 
 @pytest.fixture(scope="module")
-def wav_files(tmp_path_factory):
+def wav_files(pcm_files):
     """Four 1 s generated clips as 16-bit wav files."""
-    from conftest import music_like
-
-    folder = tmp_path_factory.mktemp("wavs")
-    paths = []
-    for i in range(4):
-        path = folder / f"clip{i}.wav"
-        sf.write(path, music_like(duration=1.0, seed=i, bpm=90 + 10 * i), SR, subtype="PCM_16")
-        paths.append(str(path))
-    return paths
+    return pcm_files[:4]
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +206,7 @@ print(small, large)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in kB on Linux only")
 def test_peak_memory_does_not_grow_with_the_number_of_clips(tmp_path):
     # 40 clips of 10 s are 35 MB of float32: held together, they would show

@@ -11,7 +11,6 @@ waveforms of ``LibrosaFeatures`` (silence, DC, one sample, NaN lists) by
 ``test_features.py``. Here the same inputs go through the transformers.
 """
 
-import importlib
 import subprocess
 import sys
 import textwrap
@@ -24,32 +23,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from conftest import music_like
 from skaudio import AudioLoadError, BadClipsWarning, SkaudioError, count_clips
 from skaudio.exceptions import InvalidInputError
 
 SR = 22050
-
-# name -> (module, class, cheap parameters); a transformer that has not
-# landed yet is skipped, not silently dropped.
-TRANSFORMERS = {
-    "LibrosaFeatures": ("skaudio.features", "LibrosaFeatures",
-                        dict(features=["rms", "zero_crossing_rate", "spectral_centroid"])),
-    "MelSpectrogram": ("skaudio.spectrogram", "MelSpectrogram",
-                       dict(n_fft=256, hop_length=128, n_mels=16, duration=1.0)),
-    "RawWaveform": ("skaudio.waveform", "RawWaveform", dict(duration=1.0)),
-}
-
-
-def make(name, **params):
-    """A fresh transformer ``name`` with cheap parameters (and ``params``)."""
-    module, cls, cheap = TRANSFORMERS[name]
-    try:
-        estimator = getattr(importlib.import_module(module), cls)
-    except (ImportError, AttributeError):
-        pytest.skip(f"{module}.{cls} has not landed")
-    return estimator(**{**cheap, **params})
-
 
 # A message must suggest what to do; one of these phrases says it.
 REMEDY = (r"check the path|pass the files|re-download|Re-encode|leave it out|remove it|"
@@ -111,29 +88,16 @@ def bad_file(tmp_path, case):
     return str(path)
 
 
-def good_files(tmp_path, n=2):
-    paths = []
-    for i in range(n):
-        paths.append(str(tmp_path / f"good{i}.wav"))
-        sf.write(paths[-1], music_like(duration=1.0, seed=i, f0=200 + 50 * i), SR,
-                 subtype="FLOAT")
-    return paths
-
-
-def transformer_names():
-    return list(TRANSFORMERS)
-
-
 # --------------------------------------------------------------------------
 # bad files: a SkaudioError naming the file and the remedy
 # --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
-@pytest.mark.parametrize("name", transformer_names())
-def test_bad_file_raises_naming_file_and_remedy(tmp_path, name, case):
-    good = good_files(tmp_path, 1)
+def test_bad_file_raises_naming_file_and_remedy(tmp_path, transformer_name, case, make_transformer,
+                                                pcm_files):
+    good = pcm_files[:1]
     bad = bad_file(tmp_path, case)
-    transformer = make(name)
+    transformer = make_transformer(transformer_name)
     with pytest.raises(SkaudioError) as info:
         transformer.fit(good).transform([good[0], bad])
     message = str(info.value)
@@ -160,15 +124,15 @@ def test_zero_length_file_message_suggests_a_remedy(tmp_path):
 # --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
-@pytest.mark.parametrize("name", transformer_names())
-def test_on_error_nan_loses_nothing(tmp_path, name, n_jobs):
-    goods = good_files(tmp_path, 3)
+def test_on_error_nan_loses_nothing(tmp_path, transformer_name, n_jobs, make_transformer,
+                                    pcm_files):
+    goods = pcm_files[:3]
     bads = {case: bad_file(tmp_path, case) for case in
             ["missing", "non-audio", "mp3-id3-garbage", "zero-length-audio", "directory"]}
     X = [goods[0], bads["missing"], goods[1], bads["non-audio"], bads["mp3-id3-garbage"],
          goods[2], bads["zero-length-audio"], bads["directory"]]
     bad_index = [1, 3, 4, 6, 7]
-    transformer = make(name, on_error="nan", n_jobs=n_jobs).fit(goods)
+    transformer = make_transformer(transformer_name, on_error="nan", n_jobs=n_jobs).fit(goods)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = transformer.transform(X)
@@ -179,7 +143,7 @@ def test_on_error_nan_loses_nothing(tmp_path, name, n_jobs):
         assert X[i] in str(ours[0].message)
 
     assert out.shape[0] == len(X)
-    alone = make(name).fit(goods)
+    alone = make_transformer(transformer_name).fit(goods)
     for i, x in enumerate(X):
         if i in bad_index:
             assert np.isnan(out[i]).all()
@@ -193,24 +157,23 @@ def test_on_error_nan_loses_nothing(tmp_path, name, n_jobs):
     assert all(b.reason and X[b.index] in b.reason for b in bad_clips)
 
 
-@pytest.mark.parametrize("name", transformer_names())
-def test_on_error_nan_on_waveforms(name):
+def test_on_error_nan_on_waveforms(transformer_name, make_transformer, music_like):
     clips = [music_like(duration=1.0, seed=0), np.array([0.1, np.nan] * 2000),
              np.array([], dtype=np.float32), music_like(duration=1.0, seed=1),
              np.array([np.inf] * 3000)]
-    transformer = make(name, on_error="nan")
+    transformer = make_transformer(transformer_name, on_error="nan")
     with count_clips() as counts, pytest.warns(
             BadClipsWarning, match=r"3 of 5 clips(.|\n)*clip\[1\](.|\n)*clip\[2\]"):
         out = transformer.fit_transform(clips)
     assert [b.index for b in counts.bad_clips] == [1, 2, 4]
     assert [b.name for b in counts.bad_clips] == ["clip[1]", "clip[2]", "clip[4]"]
     assert np.isnan(out[[1, 2, 4]]).all()
-    np.testing.assert_array_equal(out[3], make(name).fit_transform([clips[3]])[0])
+    alone = make_transformer(transformer_name).fit_transform([clips[3]])
+    np.testing.assert_array_equal(out[3], alone[0])
 
 
-@pytest.mark.parametrize("name", transformer_names())
-def test_on_error_nan_clean_batch_has_no_bad_clips(name):
-    transformer = make(name, on_error="nan")
+def test_on_error_nan_clean_batch_has_no_bad_clips(transformer_name, make_transformer, music_like):
+    transformer = make_transformer(transformer_name, on_error="nan")
     with count_clips() as counts, warnings.catch_warnings():
         warnings.simplefilter("error")
         out = transformer.fit_transform([music_like(duration=1.0, seed=3)])
@@ -218,9 +181,8 @@ def test_on_error_nan_clean_batch_has_no_bad_clips(name):
     assert np.isfinite(out).all()
 
 
-@pytest.mark.parametrize("name", transformer_names())
-def test_on_error_raise_is_the_default(name):
-    assert make(name).get_params()["on_error"] == "raise"
+def test_on_error_raise_is_the_default(transformer_name, make_transformer):
+    assert make_transformer(transformer_name).get_params()["on_error"] == "raise"
 
 
 # --------------------------------------------------------------------------
@@ -228,11 +190,11 @@ def test_on_error_raise_is_the_default(name):
 # --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
-@pytest.mark.parametrize("name", transformer_names())
-def test_non_finite_samples_raise_naming_the_clip(name, value):
+def test_non_finite_samples_raise_naming_the_clip(transformer_name, value, make_transformer,
+                                                  music_like):
     clips = [music_like(duration=0.5, seed=0), music_like(duration=0.5, seed=1)]
     clips[1][100] = value
-    transformer = make(name).fit([clips[0]])
+    transformer = make_transformer(transformer_name).fit([clips[0]])
     with pytest.raises(SkaudioError, match=r"clip\[1\].*NaN or infinite") as info:
         transformer.transform(clips)  # list of equal-length arrays
     assert _has_remedy(str(info.value))
@@ -241,8 +203,8 @@ def test_non_finite_samples_raise_naming_the_clip(name, value):
 
 
 @pytest.mark.parametrize("case", ["nan-sample", "no-samples"])
-@pytest.mark.parametrize("name", transformer_names())
-def test_fit_on_bad_2d_array_raises_skaudio_error(name, case):
+def test_fit_on_bad_2d_array_raises_skaudio_error(transformer_name, case, make_transformer,
+                                                  music_like):
     if case == "nan-sample":
         X = np.stack([music_like(duration=0.5, seed=0), music_like(duration=0.5, seed=1)])
         X[1, 100] = np.nan
@@ -251,21 +213,19 @@ def test_fit_on_bad_2d_array_raises_skaudio_error(name, case):
         X = np.zeros((3, 0))
         match = r"at least one sample per clip"
     with pytest.raises(SkaudioError, match=match):
-        make(name).fit(X)
+        make_transformer(transformer_name).fit(X)
 
 
-@pytest.mark.parametrize("name", transformer_names())
-def test_zero_length_waveform_raises(name):
+def test_zero_length_waveform_raises(transformer_name, make_transformer):
     with pytest.raises(SkaudioError, match=r"clip\[1\] holds no samples"):
-        make(name).fit_transform([np.ones(2048), np.zeros(0)])
+        make_transformer(transformer_name).fit_transform([np.ones(2048), np.zeros(0)])
 
 
 @pytest.mark.parametrize("clip", [
     np.zeros(SR), np.full(SR, 0.5), np.full(SR, -1.0), np.zeros(10), np.array([0.3]),
 ], ids=["silence", "dc", "negative-full-scale-dc", "shorter-than-a-frame", "one-sample"])
-@pytest.mark.parametrize("name", [n for n in transformer_names() if n != "LibrosaFeatures"])
-def test_degenerate_clips_give_finite_values(name, clip):
-    out = make(name).fit_transform(clip[None])
+def test_degenerate_clips_give_finite_values(tensor_transformer_name, clip, make_transformer):
+    out = make_transformer(tensor_transformer_name).fit_transform(clip[None])
     assert np.isfinite(out).all()
 
 
@@ -277,8 +237,8 @@ FORMATS = [("PCM_U8", "wav"), ("PCM_16", "wav"), ("PCM_24", "wav"), ("FLOAT", "w
            ("PCM_16", "flac")]
 
 
-@pytest.mark.parametrize("name", transformer_names())
-def test_formats_channels_and_rates_match_the_loaded_waveform(tmp_path, name):
+def test_formats_channels_and_rates_match_the_loaded_waveform(tmp_path, transformer_name,
+                                                              make_transformer):
     from skaudio import load_audio
 
     paths = []
@@ -294,7 +254,7 @@ def test_formats_channels_and_rates_match_the_loaded_waveform(tmp_path, name):
     paths.append(tmp_path / "chanson é 音楽 🎵.wav")
     sf.write(paths[-1], tone(0.5), SR)
 
-    transformer = make(name).fit([str(p) for p in paths])
+    transformer = make_transformer(transformer_name).fit([str(p) for p in paths])
     from_paths = transformer.transform([str(p) for p in paths])
     from_waves = transformer.transform([load_audio(p, sr=SR) for p in paths])
     assert from_paths.shape[0] == len(paths)
@@ -302,24 +262,22 @@ def test_formats_channels_and_rates_match_the_loaded_waveform(tmp_path, name):
     np.testing.assert_array_equal(from_paths, from_waves)
 
 
-@pytest.mark.parametrize("name", transformer_names())
-def test_stereo_file_is_its_channel_mean(tmp_path, name):
+def test_stereo_file_is_its_channel_mean(tmp_path, transformer_name, make_transformer):
     path = tmp_path / "stereo.wav"
     data = tone(0.5, channels=2)
     sf.write(path, data, SR, subtype="FLOAT")
-    transformer = make(name).fit([str(path)])
+    transformer = make_transformer(transformer_name).fit([str(path)])
     np.testing.assert_allclose(transformer.transform([str(path)]),
                                transformer.transform([data.mean(axis=1)]), rtol=1e-5,
                                atol=1e-6)
 
 
-@pytest.mark.parametrize("name", transformer_names())
-def test_unicode_and_pathlike_paths(tmp_path, name):
+def test_unicode_and_pathlike_paths(tmp_path, transformer_name, make_transformer):
     folder = tmp_path / "répertoire ünïcödé 音楽"
     folder.mkdir()
     path = folder / "piste n°1 – été.flac"
     sf.write(path, tone(0.5), SR)
-    transformer = make(name)
+    transformer = make_transformer(transformer_name)
     out = transformer.fit_transform([path])  # a PathLike
     np.testing.assert_array_equal(out, transformer.transform([str(path)]))
     missing = folder / "absente é.wav"
@@ -335,9 +293,8 @@ def test_unicode_and_pathlike_paths(tmp_path, name):
     ["a.wav", np.zeros(100)],
     [np.zeros(100), "a.wav"],
 ], ids=["path-then-array", "array-then-path"])
-@pytest.mark.parametrize("name", transformer_names())
-def test_mixed_paths_and_arrays_raise(name, X):
-    transformer = make(name)
+def test_mixed_paths_and_arrays_raise(transformer_name, X, make_transformer):
+    transformer = make_transformer(transformer_name)
     with pytest.raises(InvalidInputError, match="mixes file paths and waveforms"):
         transformer.fit(X)
     transformer.fit(np.zeros((1, 4096)))
@@ -352,22 +309,21 @@ def test_mixed_paths_and_arrays_raise(name, X):
     ([np.zeros((2, 100))], "1-D"),
     ([["a", "b"]], "1-D"),
 ], ids=["one-path", "one-waveform", "empty", "2-d-item", "nested-strings"])
-@pytest.mark.parametrize("name", transformer_names())
-def test_malformed_x_raises_invalid_input(name, X, match):
+def test_malformed_x_raises_invalid_input(transformer_name, X, match, make_transformer, music_like):
     with pytest.raises(SkaudioError, match=match):
-        make(name).fit_transform(X)
+        make_transformer(transformer_name).fit_transform(X)
 
 
 # --------------------------------------------------------------------------
 # labels in a Pipeline with SVC
 # --------------------------------------------------------------------------
 
-def table(name):
+def table(make_transformer, name):
     """The transformer ``name`` giving a 2-D table, as SVC needs."""
-    return make(name) if name == "LibrosaFeatures" else make(name, flatten=True)
+    return make_transformer(name, **({} if name == "LibrosaFeatures" else {"flatten": True}))
 
 
-def _clips(n):
+def _clips(music_like, n):
     return np.stack([music_like(duration=0.5, seed=i, f0=150 * 1.3**(i % 3), bpm=100 + 20 * i)
                      for i in range(n)])
 
@@ -377,21 +333,20 @@ def _clips(n):
     np.array([3, 7, 3, 7, 11, 11]),
     np.array(["rock", "jazz", "rock", "jazz", "rock", "blues"]),  # one clip of blues
 ], ids=["strings", "ints", "a-class-with-one-clip"])
-@pytest.mark.parametrize("name", transformer_names())
-def test_labels_in_a_pipeline_with_svc(name, labels):
-    X = _clips(len(labels))
-    model = make_pipeline(table(name), StandardScaler(), SVC()).fit(X, labels)
+def test_labels_in_a_pipeline_with_svc(transformer_name, labels, make_transformer, music_like):
+    X = _clips(music_like, len(labels))
+    model = make_pipeline(table(make_transformer, transformer_name), StandardScaler(), SVC())
+    model.fit(X, labels)
     predicted = model.predict(X)
     assert predicted.dtype == labels.dtype
     assert set(predicted) <= set(labels)
     np.testing.assert_array_equal(model.classes_, np.unique(labels))
 
 
-@pytest.mark.parametrize("name", transformer_names())
-def test_a_single_class_gives_a_clear_error(name):
-    model = make_pipeline(table(name), SVC())
+def test_a_single_class_gives_a_clear_error(transformer_name, make_transformer, music_like):
+    model = make_pipeline(table(make_transformer, transformer_name), SVC())
     with pytest.raises(ValueError, match="classes has to be greater than one"):
-        model.fit(_clips(3), ["rock"] * 3)
+        model.fit(_clips(music_like, 3), ["rock"] * 3)
 
 
 # --------------------------------------------------------------------------
@@ -399,16 +354,17 @@ def test_a_single_class_gives_a_clear_error(name):
 # --------------------------------------------------------------------------
 
 def voting(**params):
-    from skaudio import SegmentVotingClassifier
+    from skaudio import LibrosaFeatures, SegmentVotingClassifier
 
-    inner = make_pipeline(make("LibrosaFeatures"), StandardScaler(), SVC())
+    features = LibrosaFeatures(features=["rms", "zero_crossing_rate", "spectral_centroid"])
+    inner = make_pipeline(features, StandardScaler(), SVC())
     return SegmentVotingClassifier(inner, segment_duration=0.25, voting="hard", **params)
 
 
 @pytest.mark.parametrize("case", ["missing", "directory", "non-audio", "mp3-id3-garbage",
                                   "zero-length-audio"])
-def test_voting_bad_file_raises_naming_it(tmp_path, case):
-    goods = good_files(tmp_path, 2)
+def test_voting_bad_file_raises_naming_it(tmp_path, case, pcm_files):
+    goods = pcm_files[:2]
     bad = bad_file(tmp_path, case)
     with pytest.raises(SkaudioError) as info:
         voting().fit([goods[0], bad], ["a", "b"])
@@ -419,7 +375,7 @@ def test_voting_bad_file_raises_naming_it(tmp_path, case):
     assert bad in str(info.value)
 
 
-def test_voting_clip_shorter_than_one_segment(tmp_path):
+def test_voting_clip_shorter_than_one_segment(tmp_path, music_like):
     X = [music_like(duration=1.0, seed=0), music_like(duration=1.0, seed=1),
          music_like(duration=0.1, seed=2)]  # 0.1 s < one 0.25 s segment
     model = voting().fit(X, ["a", "b", "a"])
@@ -432,7 +388,7 @@ def test_voting_clip_shorter_than_one_segment(tmp_path):
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_voting_non_finite_samples_raise_naming_the_clip(value):
+def test_voting_non_finite_samples_raise_naming_the_clip(value, music_like):
     X = [music_like(duration=0.5, seed=0), music_like(duration=0.5, seed=1)]
     X[1][10] = value
     with pytest.raises(SkaudioError, match=r"clip\[1\].*NaN or infinite"):
@@ -449,7 +405,7 @@ def test_voting_mixed_x_raises():
     np.array([3, 7, 3, 7]),
     np.array(["rock", "rock", "rock", "blues"]),  # one clip of blues
 ], ids=["strings", "ints", "a-class-with-one-clip"])
-def test_voting_labels(labels):
+def test_voting_labels(labels, music_like):
     X = [music_like(duration=0.75, seed=i, f0=150 * 1.5**i) for i in range(len(labels))]
     model = voting().fit(X, labels)
     predicted = model.predict(X)
@@ -457,7 +413,7 @@ def test_voting_labels(labels):
     np.testing.assert_array_equal(model.classes_, np.unique(labels))
 
 
-def test_voting_single_class_gives_a_clear_error():
+def test_voting_single_class_gives_a_clear_error(music_like):
     X = [music_like(duration=0.5, seed=i) for i in range(3)]
     with pytest.raises(ValueError, match="classes has to be greater than one"):
         voting().fit(X, ["rock"] * 3)
@@ -506,6 +462,7 @@ def peak_rss_growth_mb(path, features, duration):
     return float(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss units differ off Linux")
 def test_ten_minute_file_with_a_window_reads_only_the_window(ten_minutes):
     # GTZAN-style use: the first 30 s of a long CD-quality track, all 57 features.
@@ -513,6 +470,7 @@ def test_ten_minute_file_with_a_window_reads_only_the_window(ten_minutes):
     assert growth < 150, f"peak RSS grew by {growth:.0f} MB"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss units differ off Linux")
 def test_ten_minute_file_whole_stays_bounded(ten_minutes):
     # The decoded waveform is 53 MB (600 s x 22050 Hz x float32); librosa's rms
@@ -522,6 +480,7 @@ def test_ten_minute_file_whole_stays_bounded(ten_minutes):
     assert growth < 400, f"peak RSS grew by {growth:.0f} MB"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss units differ off Linux")
 def test_ten_minute_cd_file_decodes_in_blocks(ten_minutes):
     # 10 min of 44.1 kHz stereo: decoded whole, mixed down and then resampled
@@ -542,6 +501,7 @@ def test_ten_minute_cd_file_decodes_in_blocks(ten_minutes):
     assert growth_mb < output_mb + 30, f"peak RSS grew by {growth_mb:.0f} MB"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss units differ off Linux")
 def test_four_kilobyte_bomb_is_refused_fast_in_bounded_memory(tmp_path):
     bomb = str(tmp_path / "bomb.wav")
@@ -569,26 +529,27 @@ def test_four_kilobyte_bomb_is_refused_fast_in_bounded_memory(tmp_path):
     assert seconds < 1 and growth_mb < 20, (seconds, growth_mb)
 
 
-@pytest.mark.parametrize("name", transformer_names())
-def test_file_longer_than_the_limit_names_file_and_remedy(tmp_path, name, monkeypatch):
+def test_file_longer_than_the_limit_names_file_and_remedy(tmp_path, transformer_name, monkeypatch,
+                                                          make_transformer, music_like, pcm_files):
     import skaudio.io
 
-    good = good_files(tmp_path, 2)  # 1 s each: 22050 samples
+    good = pcm_files[:2]  # 1 s each: 22050 samples
     long = str(tmp_path / "long.wav")
     sf.write(long, music_like(duration=3.0, seed=5), SR, subtype="FLOAT")
     monkeypatch.setattr(skaudio.io, "MAX_SAMPLES", 2 * SR)
     # the whole file, or a window longer than the limit (fixed-shape outputs)
-    window = dict(duration=None if name == "LibrosaFeatures" else 3.0)
-    transformer = make(name, **window).fit(good)
+    window = dict(duration=None if transformer_name == "LibrosaFeatures" else 3.0)
+    transformer = make_transformer(transformer_name, **window).fit(good)
     with pytest.raises(AudioLoadError, match=r"66,150 samples.*limit of 44,100") as info:
         transformer.transform([good[0], long])
     assert long in str(info.value) and _has_remedy(str(info.value))
     # the remedy works: a window within the limit
-    windowed = make(name, duration=1.0).fit(good)
+    windowed = make_transformer(transformer_name, duration=1.0).fit(good)
     assert np.isfinite(windowed.transform([long])).all()
     # and on_error="nan" keeps the good rows
-    alone = make(name, **window).fit(good).transform(good)
+    alone = make_transformer(transformer_name, **window).fit(good).transform(good)
     with pytest.warns(UserWarning, match="1 of 3 clips"):
-        out = make(name, on_error="nan", **window).fit(good).transform([good[0], long, good[1]])
+        out = make_transformer(transformer_name, on_error="nan", **window).fit(good).transform(
+            [good[0], long, good[1]])
     assert np.isnan(out[1]).all()
     np.testing.assert_array_equal(out[[0, 2]], alone)

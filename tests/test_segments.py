@@ -12,7 +12,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 
-from conftest import music_like
 from skaudio import (
     LibrosaFeatures,
     SegmentVotingClassifier,
@@ -361,7 +360,7 @@ def test_joblib_round_trip(tmp_path, genres, fitted):
     np.testing.assert_array_equal(loaded.classes_, fitted.classes_)
 
 
-def test_music_like_clips_any_length():
+def test_music_like_clips_any_length(music_like):
     # a generated 2.5 s tune against noise: padding and trailing remainders at work
     X = [music_like(2.5, SR, seed=s) for s in range(4)] + [
         np.random.default_rng(s).standard_normal(int(2.5 * SR)).astype(np.float32) * 0.3

@@ -9,7 +9,6 @@ from joblib import parallel_backend
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from conftest import music_like
 from skaudio import BadClipsWarning, MelSpectrogram, SkaudioError, count_clips, load_audio
 from skaudio.functional.mel import mel_spectrogram
 
@@ -165,7 +164,7 @@ def test_parallel_and_cached_results_are_identical(music_clips, tmp_path):
     assert not np.array_equal(other, ref)  # another setting is another cache entry
 
 
-def test_pipeline_with_cnn_classifier():
+def test_pipeline_with_cnn_classifier(music_like):
     pytest.importorskip("torch")
     nets = pytest.importorskip("skaudio.nets")
     rng = np.random.default_rng(0)
