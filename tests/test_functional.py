@@ -14,8 +14,10 @@ from skaudio.datasets import make_genres
 from skaudio.functional import frame_features, hpss, hpss_waveforms
 from skaudio.functional._median import median_filter_axis, median_filters_both_axes
 from skaudio.functional.decompose import _harmonic_mask, _stft, harmonic_mask, istft
+from skaudio.functional.mel import _mel_basis, _mel_power
 from skaudio.functional.rhythm import onset_envelope
 from skaudio.functional.spectral import _estimate_tuning, _rms
+from skaudio.functional.stats import summarize_rows
 
 SR = 22050
 
@@ -241,3 +243,38 @@ def test_rms_is_librosas(clip, frame_length, hop_length):
         ref = librosa.feature.rms(y=y, frame_length=frame_length, hop_length=hop_length)[0]
         assert ours.dtype == ref.dtype and ours.shape == ref.shape
         np.testing.assert_allclose(ours, ref, rtol=3e-7, atol=0)  # librosa's float32 rounding
+
+
+@pytest.mark.filterwarnings("ignore:Empty filters detected")
+@pytest.mark.parametrize(("sr", "n_fft", "n_mels"), [(22050, 2048, 128), (8000, 512, 40),
+                                                      (22050, 1024, 256)])
+def test_banded_mel_power_is_the_exact_product_rounded(clip, sr, n_fft, n_mels):
+    basis = _mel_basis(sr, n_fft, n_mels, 0.0, None)
+    for power in (np.abs(librosa.stft(clip, n_fft=n_fft)) ** 2,
+                  np.abs(librosa.stft(clip[:3000].astype(np.float64), n_fft=n_fft)) ** 2):
+        ours = _mel_power(power, sr=sr, n_fft=n_fft, n_mels=n_mels)
+        exact = basis.astype(np.float64) @ power.astype(np.float64)
+        assert ours.dtype == (basis @ power).dtype
+        if ours.dtype == np.float32:
+            assert_bitwise_equal(ours, exact.astype(np.float32))
+        np.testing.assert_allclose(ours, basis @ power, rtol=1e-6, atol=0)  # BLAS's rounding
+
+
+def test_mel_power_keeps_the_tempo(music_clips):
+    # the envelope behind the tempo comes from the log-mel spectrogram: a tie broken the
+    # other way by the rounding of the mel product would change the tempo
+    for y in [*music_clips, *make_genres(n_per_class=1, duration=8.0, random_state=2).data]:
+        features = frame_features(y, sr=SR, features=["tempo"])
+        assert features["tempo"][0] == np.atleast_1d(librosa.beat.beat_track(y=y, sr=SR)[0])[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_moments_of_long_rows_are_numpys(clip, dtype):
+    rows = np.stack([clip, clip[::-1] * 1e-4 + 1e-3]).astype(dtype)
+    for x in (rows, rows[:, ::3], rows[:1, :1]):
+        ours = summarize_rows(x, ["var", "mean", "std"])
+        x64 = x.astype(np.float64)
+        np.testing.assert_allclose(ours, np.stack([x64.var(-1), x64.mean(-1), x64.std(-1)], -1),
+                                   rtol=1e-12, atol=0)
+        mixed = summarize_rows(x, ["mean", "median", "var"])
+        np.testing.assert_allclose(mixed[:, [0, 2]], ours[:, [1, 0]], rtol=0, atol=0)

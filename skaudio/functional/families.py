@@ -18,7 +18,7 @@ import librosa
 import numpy as np
 
 from .decompose import _stft, harmonic_mask, harmonic_ratio, hpss_waveforms
-from .mel import _mel_basis
+from .mel import _mel_power
 from .rhythm import RHYTHM_DESCRIPTORS, onset_envelope, rhythm_descriptors, tempo, tempogram
 from .spectral import (
     _estimate_tuning,
@@ -210,7 +210,7 @@ class _Clip:
 
     @cached_property
     def mel_power(self):
-        return _mel_basis(self.sr, self.n_fft, self.n_mels, 0.0, None) @ self.power
+        return _mel_power(self.power, sr=self.sr, n_fft=self.n_fft, n_mels=self.n_mels)
 
     @cached_property
     def log_mel(self):
