@@ -89,6 +89,12 @@ def music_like(duration=3.0, sr=22050, *, seed=0, bpm=120.0, f0=220.0):
     return y.astype(np.float32)
 
 
+@pytest.fixture(scope="session")
+def gtzan_features_csv():
+    """The GTZAN feature table (features_30_sec.csv) in ../shared/data, or None where absent."""
+    return GTZAN_FEATURES if GTZAN_FEATURES.is_file() else None
+
+
 @pytest.fixture(name="music_like", scope="session")
 def _music_like_factory():
     """``music_like(duration=3.0, sr=22050, *, seed=0, bpm=120.0, f0=220.0)``: a clip."""

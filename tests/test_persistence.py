@@ -18,23 +18,26 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from conftest import music_like
 from skaudio import BadClipsWarning, LibrosaFeatures, SegmentVotingClassifier
 
 SR = 8000
 CLASSICAL_TRUSTED = ["skaudio.features.LibrosaFeatures"]
 
 
-def clips(n=8, duration=0.5):
-    return np.stack([music_like(duration=duration, sr=SR, seed=i, f0=150 * 1.4**(i % 4),
-                                bpm=90 + 15 * i) for i in range(n)])
+@pytest.fixture(scope="session")
+def clips(music_like):
+    """``clips(n=8, duration=0.5)``: n generated clips at SR, of distinct tempi and keys."""
+    def make(n=8, duration=0.5):
+        return np.stack([music_like(duration=duration, sr=SR, seed=i, f0=150 * 1.4**(i % 4),
+                                    bpm=90 + 15 * i) for i in range(n)])
+    return make
 
 
 LABELS = np.array(["rock", "jazz"] * 4)
 
 
 @pytest.fixture(scope="module")
-def classical():
+def classical(clips):
     features = LibrosaFeatures(sr=SR, n_fft=512, hop_length=256, n_mfcc=8,
                                features=["rms", "spectral_centroid", "mfcc", "tempo"])
     return make_pipeline(features, StandardScaler(), SVC()).fit(clips(), LABELS)
@@ -57,7 +60,7 @@ def round_trip_skops(model, tmp_path, expected_untrusted):
 
 
 @pytest.mark.parametrize("how", ["joblib", "skops"])
-def test_classical_pipeline_round_trip(classical, tmp_path, how):
+def test_classical_pipeline_round_trip(clips, classical, tmp_path, how):
     if how == "joblib":
         loaded = round_trip_joblib(classical, tmp_path)
     else:
@@ -68,7 +71,7 @@ def test_classical_pipeline_round_trip(classical, tmp_path, how):
     assert loaded.get_params(deep=True).keys() == classical.get_params(deep=True).keys()
 
 
-def test_transform_with_bad_clips_needs_no_extra_trusted_type(tmp_path):
+def test_transform_with_bad_clips_needs_no_extra_trusted_type(clips, tmp_path):
     features = LibrosaFeatures(sr=SR, features=["rms"], on_error="nan").fit(clips(2))
     with pytest.warns(BadClipsWarning, match="could not be processed"):
         out = features.transform([np.array([np.nan] * 100), clips(1)[0]])
@@ -78,7 +81,7 @@ def test_transform_with_bad_clips_needs_no_extra_trusted_type(tmp_path):
             loaded.transform([np.array([np.nan] * 100), clips(1)[0]]), out)
 
 
-def test_segment_voting_round_trip(tmp_path):
+def test_segment_voting_round_trip(clips, tmp_path):
     inner = make_pipeline(LibrosaFeatures(sr=SR, n_fft=512, hop_length=256,
                                           features=["rms", "mfcc"], n_mfcc=6),
                           StandardScaler(), SVC())
@@ -105,7 +108,7 @@ NET_TRUSTED = [
 
 
 @pytest.fixture(scope="module")
-def net_pipeline():
+def net_pipeline(clips):
     pytest.importorskip("torch")
     pytest.importorskip("skorch")
     from skaudio import MelSpectrogram
@@ -117,7 +120,7 @@ def net_pipeline():
 
 
 @pytest.mark.parametrize("how", ["joblib", "skops"])
-def test_net_pipeline_round_trip(net_pipeline, tmp_path, how):
+def test_net_pipeline_round_trip(clips, net_pipeline, tmp_path, how):
     if how == "joblib":
         loaded = round_trip_joblib(net_pipeline, tmp_path)
     else:
@@ -234,7 +237,7 @@ def test_trusted_types_are_real_skaudio_and_sklearn_classes():
 
 
 @pytest.mark.parametrize("kind", ["classical", "voting", "net"])
-def test_save_model_load_model_round_trip(classical, kind, tmp_path, request):
+def test_save_model_load_model_round_trip(clips, classical, kind, tmp_path, request):
     from skaudio.persistence import load_model, save_model
 
     if kind == "voting":
@@ -247,7 +250,7 @@ def test_save_model_load_model_round_trip(classical, kind, tmp_path, request):
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
-def test_load_model_refuses_a_pickle_unless_trusted(classical, tmp_path):
+def test_load_model_refuses_a_pickle_unless_trusted(clips, classical, tmp_path):
     from skaudio.exceptions import SkaudioError
     from skaudio.persistence import load_model
 
@@ -335,7 +338,7 @@ def test_tampered_net_sizes_are_refused_before_building(net_pipeline, tmp_path, 
     assert time.perf_counter() - start < 5
 
 
-def test_tampered_wavenet_dilation_is_refused(tmp_path):
+def test_tampered_wavenet_dilation_is_refused(clips, tmp_path):
     pytest.importorskip("skorch")
     from skaudio.exceptions import SkaudioError
     from skaudio.nets import WaveNetClassifier
@@ -372,7 +375,7 @@ def test_tampered_feature_sizes_are_refused(classical, tmp_path, params, message
         load_model(_tamper(path, tmp_path / "evil.skops", "LibrosaFeatures", **params))
 
 
-def test_tampered_segment_duration_is_refused(classical, tmp_path):
+def test_tampered_segment_duration_is_refused(clips, classical, tmp_path):
     from skaudio.exceptions import SkaudioError
     from skaudio.persistence import load_model, save_model
 
@@ -384,7 +387,7 @@ def test_tampered_segment_duration_is_refused(classical, tmp_path):
         load_model(evil)
 
 
-def test_a_model_file_chooses_no_cache_folder_and_no_process_count(classical, tmp_path):
+def test_a_model_file_chooses_no_cache_folder_and_no_process_count(clips, classical, tmp_path):
     """memory= in a file would let whoever owns that folder supply the features."""
     from skaudio.persistence import load_model, save_model
 
