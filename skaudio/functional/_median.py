@@ -6,11 +6,12 @@ window afresh. :func:`median_filter_axis` keeps every window sorted and
 slides it one sample at a time, and it slides many independent lines at
 once: the lines lie side by side in memory (the filtered axis first), so
 each step is a few branchless compare/min/max passes over contiguous lanes
-that the compiler turns into SIMD instructions. Lines whose lanes are
-strided (a Fortran-ordered spectrogram filtered along frequency) are first
-copied into place tile by tile, and the result copied back: that costs less
-than gathering the lanes at every step. A step removes the outgoing value
-and inserts the incoming one; with ``w`` the sorted window, ``old``
+that the compiler turns into SIMD instructions. A block of lines is first
+copied into a contiguous tile (and its medians out of one), in the order
+that reads the input and writes the output along their memory, so a
+Fortran-ordered spectrogram is filtered along either axis at the same cost,
+without a transposed copy. A step removes the outgoing value and inserts
+the incoming one; with ``w`` the sorted window, ``old``
 the outgoing and ``new`` the incoming value,
 
 * ``r[i] = w[i] if w[i] < old else w[i + 1]`` removes one copy of ``old``,
@@ -31,9 +32,8 @@ from scipy import ndimage
 
 __all__ = ["median_filter_axis", "median_filters_both_axes"]
 
-_LANES = 128  # lines slid together; a window of 31 x 128 float64 stays in L1
+_LANES = 64  # lines slid together: their window (31 x 64) stays in L1, their tiles in L2
 _VECTOR = 16  # float32 lanes of one AVX-512 register: a last, narrower block rounds up to it
-_TILE = 32  # tile edge of the layout-changing copies
 
 
 def median_filter_axis(x, *, size, axis):
@@ -69,7 +69,7 @@ def median_filter_axis(x, *, size, axis):
         raise ValueError(f"x must be 2-D, got shape {x.shape}.")
     if not _plain_floats(x):
         return _scipy_median(x, size, axis)
-    return _in_order(_median_filter(x, size, axis), "C")
+    return np.ascontiguousarray(_median_filter(x, size, axis))
 
 
 def _plain_floats(x):
@@ -118,8 +118,8 @@ def median_filters_both_axes(x, *, size):
     if not _plain_floats(x):
         return _scipy_median(x, size, 1), _scipy_median(x, size, 0)
     order = "F" if x.flags.f_contiguous and not x.flags.c_contiguous else "C"
-    return (_in_order(_median_filter(x, size, 1), order),
-            _in_order(_median_filter(x, size, 0), order))
+    return (np.asarray(_median_filter(x, size, 1), order=order),
+            np.asarray(_median_filter(x, size, 0), order=order))
 
 
 def _scipy_median(x, size, axis):
@@ -129,28 +129,17 @@ def _scipy_median(x, size, axis):
 
 
 def _median_filter(x, size, axis):
-    """:func:`median_filter_axis` for float32/float64 without NaN or -0.0, in any layout."""
+    """:func:`median_filter_axis` for float32/float64 without NaN or -0.0."""
     n = x.shape[axis]
     if n <= 2 or size // 2 > n:  # windows reaching past one reflection: scipy's own way
         return _scipy_median(x, size, axis)
     along_rows = axis in (0, -2)
-    lines = _in_order(x if along_rows else x.T, "C")  # (n_steps, n_lanes), lanes contiguous
+    lines = x if along_rows else x.T  # (n_steps, n_lanes), read in place in any layout
     half = size // 2
     index = np.pad(np.arange(lines.shape[0]), half, mode="symmetric")
-    out = np.empty_like(lines)
+    out = np.empty_like(lines, order="K")  # laid out as the input: no copy in or out
     _sliding_median(lines, index, size, out)
     return out if along_rows else out.T
-
-
-def _in_order(x, order):
-    """``np.asarray(x, order=order)`` for a 2-D array, changing its layout tile by tile."""
-    if x.flags[f"{order}_CONTIGUOUS"]:
-        return x
-    if order == "F":
-        return _in_order(x.T, "C").T
-    out = np.empty(x.shape, dtype=x.dtype)
-    _copy_tiles(x, out)
-    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -169,60 +158,51 @@ def _count_nan_or_negative_zero(bits, negative_zero, infinity):  # pragma: no co
 
 
 @numba.njit(cache=True, nogil=True)
-def _copy_tiles(x, out):  # pragma: no cover - compiled
-    """``out[:] = x`` from a Fortran-ordered ``x``, in tiles that stay in L1."""
-    n_rows, n_cols = x.shape
-    for row_block in range(-(-n_rows // _TILE)):
-        row_start = row_block * _TILE
-        row_stop = min(row_start + _TILE, n_rows)
-        for col_block in range(-(-n_cols // _TILE)):
-            col_start = col_block * _TILE
-            col_stop = min(col_start + _TILE, n_cols)
-            for j in range(col_start, col_stop):
-                for i in range(row_start, row_stop):
-                    out[i, j] = x[i, j]
-
-
-@numba.njit(cache=True, nogil=True)
 def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
     """Running medians down the columns of ``x``: ``out[j] = median(x[index[j:j + size]])``.
 
     Columns are processed ``_LANES`` at a time (a last, narrower block
-    ``width`` rounded up to ``_VECTOR``, its spare lanes sliding zeros);
+    rounded up to ``_VECTOR`` lanes, its spare lanes sliding zeros): copied
+    into ``tile``, slid, their medians gathered in ``medians`` and copied
+    out, each copy along the memory order of ``x`` or ``out``.
     ``window[i * _LANES + lane]`` is the i-th smallest value of the current
     window of column ``lane``. Blocks are counted rather than stepped
     through (``range(0, n, step)``) so that every index is provably
     non-negative and the lane loops compile to vector instructions.
     """
     n_out, n_lanes = out.shape
+    n_steps = x.shape[0]
     half = size // 2
     window = np.zeros(size * _LANES, dtype=x.dtype)
     carry = np.empty(_LANES, dtype=x.dtype)
-    old = np.zeros(_LANES, dtype=x.dtype)
-    new = np.zeros(_LANES, dtype=x.dtype)
+    tile = np.zeros((n_steps, _LANES), dtype=x.dtype)
+    medians = np.empty((n_out, _LANES), dtype=x.dtype)
     column = np.empty(size, dtype=x.dtype)
     for block in range(-(-n_lanes // _LANES)):
         start = block * _LANES
         width = min(_LANES, n_lanes - start)
         lanes = min(_LANES, -(-width // _VECTOR) * _VECTOR)
-        for lane in range(width):
+        if x.strides[1] > x.strides[0]:  # each column contiguous
+            for lane in range(width):
+                for s in range(n_steps):
+                    tile[s, lane] = x[s, start + lane]
+        else:
+            for s in range(n_steps):
+                for lane in range(width):
+                    tile[s, lane] = x[s, start + lane]
+        for s in range(n_steps):
+            for lane in range(width, lanes):
+                tile[s, lane] = 0
+        for lane in range(lanes):
             for i in range(size):
-                column[i] = x[index[i], start + lane]
+                column[i] = tile[index[i], lane]
             column.sort()
             for i in range(size):
                 window[i * _LANES + lane] = column[i]
-            out[0, start + lane] = column[half]
-        for lane in range(width, lanes):
-            old[lane] = 0
-            new[lane] = 0
-            for i in range(size):
-                window[i * _LANES + lane] = 0
+            medians[0, lane] = column[half]
         for j in range(1, n_out):
             row_old = index[j - 1]
             row_new = index[j + size - 1]
-            for lane in range(width):
-                old[lane] = x[row_old, start + lane]
-                new[lane] = x[row_new, start + lane]
             for lane in range(lanes):
                 carry[lane] = -np.inf
             for i in range(size - 1):
@@ -230,8 +210,8 @@ def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
                 for lane in range(lanes):  # vectorized
                     here = window[base + lane]
                     after = window[base + _LANES + lane]
-                    o = old[lane]
-                    n = new[lane]
+                    o = tile[row_old, lane]
+                    n = tile[row_new, lane]
                     c = carry[lane]
                     kept = here if here < o else after
                     low = kept if kept < n else n
@@ -240,7 +220,14 @@ def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
             base = (size - 1) * _LANES
             for lane in range(lanes):
                 c = carry[lane]
-                n = new[lane]
+                n = tile[row_new, lane]
                 window[base + lane] = c if c > n else n
+                medians[j, lane] = window[half * _LANES + lane]
+        if out.strides[1] > out.strides[0]:
             for lane in range(width):
-                out[j, start + lane] = window[half * _LANES + lane]
+                for j in range(n_out):
+                    out[j, start + lane] = medians[j, lane]
+        else:
+            for j in range(n_out):
+                for lane in range(width):
+                    out[j, start + lane] = medians[j, lane]

@@ -232,9 +232,9 @@ def istft(D, *, n_fft, hop_length, length, dtype=np.float32):
 
     The same windowed overlap-add of inverse FFTs (Hann window, centred
     frames), with every frame's transform along contiguous memory and the
-    overlap-add done as ``n_fft // hop_length`` shifted array additions.
-    Equal to librosa's up to float rounding; settings where the hop does
-    not divide ``n_fft`` go to librosa itself.
+    windowing, overlap-add and normalisation done in one compiled pass over
+    the signal, a hop at a time. Equal to librosa's up to float rounding;
+    settings where the hop does not divide ``n_fft`` go to librosa itself.
 
     Parameters
     ----------
@@ -269,10 +269,10 @@ def _istft(D, mask, *, n_fft, hop_length, length, dtype):
         return librosa.istft(masked, n_fft=n_fft, hop_length=hop_length, length=length,
                              dtype=dtype)
     frames = scipy.fft.irfft(_frames_first(D, mask), n=n_fft, axis=-1)
-    window = _hann(n_fft).astype(frames.dtype)
-    norm = _window_sumsquare(frames.shape[0], n_fft, hop_length)
+    window = _hann(n_fft)
     y = np.zeros(length, dtype=frames.dtype)
-    _overlap_add_normalized(frames, window, norm, hop_length, n_fft // 2, y)
+    _overlap_add_normalized(frames, window.astype(frames.dtype),
+                            (window**2).astype(np.float32), hop_length, n_fft // 2, y)
     return y.astype(dtype, copy=False)
 
 
@@ -307,47 +307,39 @@ def _scale_pairs(pairs, scale, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _overlap_add_normalized(frames, window, norm, hop_length, start, out):  # pragma: no cover
-    """Samples ``start`` onwards of the windowed overlap-add of ``frames``, over ``norm``.
+def _overlap_add_normalized(frames, window, squared, hop_length, start, out):  # pragma: no cover
+    """Samples ``start`` onwards of the inverse STFT's windowed overlap-add of ``frames``.
 
-    ``out[i]`` is sample ``start + i`` of :func:`_overlap_add` of
-    ``frames * window`` (each product rounded, then the frames added in the
-    same order: the same floats), divided by ``norm`` there where ``norm``
-    exceeds the smallest normal float; samples past the last frame are
-    left as they are (zeros).
+    Per hop-long block of the signal: the frames over it, times the window,
+    added in frame order (each product rounded: numpy's floats for
+    ``frames * window`` summed by shifted additions), divided by the sum of
+    the squared windows added the same way (librosa's ``window_sumsquare``,
+    float32) where that exceeds the smallest normal float32. Samples past
+    the last frame are left as they are (zeros). The normalisation is made
+    here, for each clip's frames, so a clip of a new length costs no
+    separate pass.
     """
     n_frames, n_fft = frames.shape
     overlap = n_fft // hop_length
-    tiny = np.finfo(norm.dtype).tiny
+    tiny = np.finfo(squared.dtype).tiny
     block = np.empty(hop_length, dtype=out.dtype)
+    norm = np.empty(hop_length, dtype=squared.dtype)
     first = start // hop_length
     last = min(n_frames + overlap - 1, -(-(start + out.size) // hop_length))
-    for row in range(first, last):  # hop-long blocks of the overlap-added signal
+    for row in range(first, last):
         block[:] = 0
+        norm[:] = 0
         for k in range(overlap):  # frame row - k contributes its k-th block
             t = row - k
             if 0 <= t < n_frames:
                 offset = k * hop_length
                 for s in range(hop_length):
                     block[s] += frames[t, offset + s] * window[offset + s]
+                    norm[s] += squared[offset + s]
         for s in range(hop_length):
             i = row * hop_length + s - start
             if 0 <= i < out.size:
-                n = norm[row * hop_length + s]
-                out[i] = block[s] / n if n > tiny else block[s]
-
-
-@lru_cache(maxsize=16)
-def _window_sumsquare(n_frames, n_fft, hop_length):
-    """``librosa.filters.window_sumsquare`` (Hann, float32) for a hop dividing ``n_fft``.
-
-    The squared windows overlap-added as shifted array additions, in numpy:
-    librosa's numba kernel costs seconds of compilation on a fresh install.
-    """
-    squared = (_hann(n_fft) ** 2).astype(np.float32)
-    norm = _overlap_add(np.broadcast_to(squared, (n_frames, n_fft)), hop_length)
-    norm.flags.writeable = False
-    return norm
+                out[i] = block[s] / norm[s] if norm[s] > tiny else block[s]
 
 
 @lru_cache(maxsize=16)
@@ -356,17 +348,3 @@ def _hann(n_fft):
     window = librosa.filters.get_window("hann", n_fft, fftbins=True)
     window.flags.writeable = False
     return window
-
-
-def _overlap_add(frames, hop_length):
-    """Sum (n_frames, n_fft) frames placed ``hop_length`` apart, for a hop dividing n_fft.
-
-    ``n_fft // hop_length`` shifted array additions instead of one per frame.
-    """
-    n_frames, n_fft = frames.shape
-    overlap = n_fft // hop_length
-    blocks = frames.reshape(n_frames, overlap, hop_length)
-    out = np.zeros((n_frames + overlap - 1, hop_length), dtype=frames.dtype)
-    for k in range(overlap):
-        out[k:k + n_frames] += blocks[:, k]
-    return out.ravel()

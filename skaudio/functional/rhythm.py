@@ -158,16 +158,23 @@ def tempogram(envelope, *, sr, hop_length=512, ac_size=8.0):
     half = win_length // 2
     padded = np.pad(envelope, (half, half), mode="linear_ramp", end_values=(0, 0))
     frames = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
-    windowed = frames * librosa.filters.get_window("hann", win_length, fftbins=True)
+    window = librosa.filters.get_window("hann", win_length, fftbins=True)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
-    spectrum = scipy.fft.rfft(windowed, n=n_pad, axis=-1)
-    power = spectrum.real**2 + spectrum.imag**2
-    autocorr = scipy.fft.irfft(power, n=n_pad, axis=-1)[:, :win_length]
-    # librosa.util.normalize(norm=np.inf): a frame whose peak is below the
-    # smallest float is left as it is
-    peak = np.abs(autocorr).max(axis=-1, keepdims=True)
-    peak[peak < np.finfo(autocorr.dtype).tiny] = 1.0
-    return (autocorr / peak).T
+    out = np.empty((n, win_length), dtype=np.result_type(envelope, window))
+    for start in range(0, n, _TEMPOGRAM_BLOCK):  # blocks of frames: their spectra stay in L2
+        spectrum = scipy.fft.rfft(frames[start:start + _TEMPOGRAM_BLOCK] * window, n=n_pad,
+                                  axis=-1)
+        power = spectrum.real**2 + spectrum.imag**2
+        autocorr = scipy.fft.irfft(power, n=n_pad, axis=-1)[:, :win_length]
+        # librosa.util.normalize(norm=np.inf): a frame whose peak is below the
+        # smallest float is left as it is
+        peak = np.abs(autocorr).max(axis=-1, keepdims=True)
+        peak[peak < np.finfo(autocorr.dtype).tiny] = 1.0
+        np.divide(autocorr, peak, out=out[start:start + _TEMPOGRAM_BLOCK])
+    return out.T
+
+
+_TEMPOGRAM_BLOCK = 128
 
 
 def tempo(tempogram, *, sr, hop_length=512, start_bpm=120.0, std_bpm=1.0, max_tempo=320.0):
