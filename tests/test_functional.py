@@ -16,7 +16,12 @@ from skaudio.functional._median import median_filter_axis, median_filters_both_a
 from skaudio.functional.decompose import _harmonic_mask, _stft, harmonic_mask, istft
 from skaudio.functional.mel import _mel_basis, _mel_power
 from skaudio.functional.rhythm import onset_envelope
-from skaudio.functional.spectral import _estimate_tuning, _rms
+from skaudio.functional.spectral import (
+    _estimate_tuning,
+    _rms,
+    spectral_centroid_bandwidth,
+    spectral_rolloff,
+)
 from skaudio.functional.stats import summarize_rows
 
 SR = 22050
@@ -278,3 +283,20 @@ def test_moments_of_long_rows_are_numpys(clip, dtype):
                                    rtol=1e-12, atol=0)
         mixed = summarize_rows(x, ["mean", "median", "var"])
         np.testing.assert_allclose(mixed[:, [0, 2]], ours[:, [1, 0]], rtol=0, atol=0)
+
+
+def test_centroid_bandwidth_and_rolloff_are_numpys(clip):
+    freqs = librosa.fft_frequencies(sr=SR, n_fft=2048)
+    S = np.abs(librosa.stft(clip))
+    for x in (S, S.astype(np.float64), np.ascontiguousarray(S), S[:, :5], np.zeros((1025, 3))):
+        ours = spectral_centroid_bandwidth(x, freqs=freqs)
+        x64 = x.astype(np.float64)
+        total = np.where(x64.sum(axis=0) < np.finfo(x.dtype).tiny, 1.0, x64.sum(axis=0))
+        centroid = (freqs @ x64) / total
+        deviation = (freqs[:, np.newaxis] - centroid) ** 2 * (x64 / total)
+        np.testing.assert_allclose(ours[0], centroid, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(ours[1], np.sqrt(deviation.sum(axis=0)), rtol=1e-9, atol=1e-6)
+        # the rolloff compares running float sums with a threshold: exactly numpy's cumsum
+        cumulative = np.cumsum(x, axis=0)
+        expected = freqs[np.argmax(cumulative >= x.dtype.type(0.85) * cumulative[-1], axis=0)]
+        assert_bitwise_equal(spectral_rolloff(x, freqs=freqs), expected)
