@@ -15,8 +15,9 @@ from skaudio.functional import frame_features, hpss, hpss_waveforms
 from skaudio.functional._median import median_filter_axis, median_filters_both_axes
 from skaudio.functional.decompose import _harmonic_mask, _stft, harmonic_mask, istft
 from skaudio.functional.mel import _mel_basis, _mel_power
-from skaudio.functional.rhythm import onset_envelope
+from skaudio.functional.rhythm import onset_envelope, tempogram
 from skaudio.functional.spectral import (
+    _chroma,
     _estimate_tuning,
     _rms,
     spectral_centroid_bandwidth,
@@ -300,3 +301,30 @@ def test_centroid_bandwidth_and_rolloff_are_numpys(clip):
         cumulative = np.cumsum(x, axis=0)
         expected = freqs[np.argmax(cumulative >= x.dtype.type(0.85) * cumulative[-1], axis=0)]
         assert_bitwise_equal(spectral_rolloff(x, freqs=freqs), expected)
+
+
+@pytest.mark.parametrize(("n_fft", "n_chroma"), [(2048, 12), (1024, 24)])
+def test_chroma_is_librosas_to_the_bit(clip, n_fft, n_chroma):
+    for y in (clip, np.zeros(4096, np.float32)):
+        power = np.abs(librosa.stft(y, n_fft=n_fft)) ** 2
+        for tuning in (0.0, -0.13, 0.27):
+            ref = librosa.feature.chroma_stft(S=power, sr=SR, n_fft=n_fft, n_chroma=n_chroma,
+                                              tuning=tuning)
+            assert_bitwise_equal(_chroma(power, sr=SR, n_fft=n_fft, n_chroma=n_chroma,
+                                         tuning=tuning), ref)
+
+
+def test_tempogram_in_blocks_is_the_whole_transform_to_the_bit(clip):
+    rng = np.random.default_rng(8)
+    envelope = librosa.onset.onset_strength(y=clip, sr=SR, aggregate=np.median)
+    for env in (envelope, np.tile(envelope, 3), rng.random(130).astype(np.float32), np.zeros(50)):
+        win = 344
+        padded = np.pad(env, (win // 2, win // 2), mode="linear_ramp", end_values=(0, 0))
+        frames = np.lib.stride_tricks.sliding_window_view(padded, win)[:env.size]
+        spectrum = np.fft.rfft(frames * librosa.filters.get_window("hann", win, fftbins=True),
+                               n=720, axis=-1)
+        autocorr = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=720, axis=-1)[:, :win]
+        peak = np.abs(autocorr).max(axis=-1, keepdims=True)
+        peak[peak < np.finfo(peak.dtype).tiny] = 1.0
+        assert_bitwise_equal(np.ascontiguousarray(tempogram(env, sr=SR)),
+                             np.ascontiguousarray((autocorr / peak).T))

@@ -21,6 +21,7 @@ from .decompose import _stft, harmonic_mask, harmonic_ratio, hpss_waveforms
 from .mel import _mel_power
 from .rhythm import RHYTHM_DESCRIPTORS, onset_envelope, rhythm_descriptors, tempo, tempogram
 from .spectral import (
+    _chroma,
     _estimate_tuning,
     _rms,
     spectral_centroid_bandwidth,
@@ -246,9 +247,8 @@ class _Clip:
 
     @cached_property
     def chroma_stft(self):
-        return librosa.feature.chroma_stft(S=self.power, sr=self.sr, n_fft=self.n_fft,
-                                           hop_length=self.hop_length, n_chroma=self.n_chroma,
-                                           tuning=self.tuning)
+        return _chroma(self.power, sr=self.sr, n_fft=self.n_fft, n_chroma=self.n_chroma,
+                       tuning=self.tuning)
 
     @property
     def chroma(self):

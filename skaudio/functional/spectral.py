@@ -5,6 +5,8 @@ the same input; they take the spectrogram rather than the audio so one STFT
 serves them all (see :func:`skaudio.functional.frame_features`).
 """
 
+from functools import lru_cache
+
 import librosa
 import numba
 import numpy as np
@@ -188,6 +190,25 @@ def _tuning_of_candidates(pitches, mags, *, bins_per_octave=12):
     threshold = np.median(mags[voiced]) if voiced.any() else 0.0
     return librosa.pitch_tuning(pitches[(mags >= threshold) & voiced],
                                 bins_per_octave=bins_per_octave)
+
+
+def _chroma(power, *, sr, n_fft, n_chroma, tuning):
+    """``librosa.feature.chroma_stft(S=power, sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning)``.
+
+    librosa's steps, with the chroma filter bank made once per setting and
+    tuning (tunings are multiples of 0.01 bin: a hundred banks at most)
+    rather than once per clip.
+    """
+    bank = _chroma_filters(sr, n_fft, n_chroma, float(tuning))
+    raw = np.einsum("cf,...ft->...ct", bank, power, optimize=True)
+    return librosa.util.normalize(raw, norm=np.inf, axis=-2)
+
+
+@lru_cache(maxsize=128)
+def _chroma_filters(sr, n_fft, n_chroma, tuning):
+    bank = librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma)
+    bank.flags.writeable = False  # shared between calls
+    return bank
 
 
 def spectral_contrast(S, *, sr, n_fft=2048, n_bands=6, fmin=None):
