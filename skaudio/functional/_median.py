@@ -175,8 +175,9 @@ def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
     half = size // 2
     window = np.zeros(size * _LANES, dtype=x.dtype)
     carry = np.empty(_LANES, dtype=x.dtype)
-    tile = np.zeros((n_steps, _LANES), dtype=x.dtype)
-    medians = np.empty((n_out, _LANES), dtype=x.dtype)
+    most = min(_LANES, -(-n_lanes // _VECTOR) * _VECTOR)  # lanes of the widest block
+    tile = np.zeros((n_steps, most), dtype=x.dtype)
+    medians = np.empty((n_out, most), dtype=x.dtype)
     column = np.empty(size, dtype=x.dtype)
     for block in range(-(-n_lanes // _LANES)):
         start = block * _LANES
