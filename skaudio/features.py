@@ -20,9 +20,9 @@ from .functional.texture import texture_windows, window_length
 
 __all__ = ["PRESETS", "LibrosaFeatures"]
 
-_RICH = ("mean", "std", "min", "max", "median", "q25", "q75", "skew", "kurtosis",
-         "slope", "third1", "third2", "third3")
-_BRIEF = ("mean", "std", "slope", "third1", "third2", "third3")
+_CONTOUR = ("slope", "dct1", "dct2", "dct3")
+_RICH = ("mean", "std", "min", "max", "median", "q25", "q75", "skew", "kurtosis", *_CONTOUR)
+_BRIEF = ("mean", "std", *_CONTOUR)
 
 PRESETS = {
     "gtzan": tuple((name, ("mean", "var")) for name in FEATURES),
@@ -47,18 +47,27 @@ PRESETS = {
 family, the tempo, 20 MFCCs). ``"full"`` is every family that measurably
 helps classification, each with the statistics that serve it best: nine
 distribution statistics (mean, std, min, max, median, quartiles, skew,
-kurtosis) and four of movement in time (the slope, and the means of the
-first, middle and last third of the clip) of every frame-wise feature, of
+kurtosis) and four of the contour in time (the slope, and the first three
+cosine coefficients ``dct1``, ``dct2``, ``dct3`` of the trajectory over the
+clip: its fall, its arch and a finer wave) of every frame-wise feature, of
 the MFCCs and of their first and second derivatives, of the spectral
 contrast bands and of the harmonic share of each frame's energy; mean,
-standard deviation and the four time statistics of each pitch class and
+standard deviation and the four contour statistics of each pitch class and
 tonnetz dimension; the tempo and the rhythm descriptors: 1,113 columns at
 the default ``n_mfcc=20``. It leaves out the mean and variance of the
 harmonic/percussive *waveforms* (they measure the recording's level and DC
 offset: with them, accuracy on spoken digits by unseen speakers drops from
-0.69 to 0.58) and the 128 log-mel bands (0.69 to 0.61). The time
-statistics raise spoken digits by unseen speakers (8 kHz, leave one speaker
-out) from 0.61 to 0.67 and the built-in genres by artist from 0.63 to 0.65.
+0.69 to 0.58) and the 128 log-mel bands (0.69 to 0.61).
+
+With ``StandardScaler`` and a default ``SVC``, the contour statistics raise
+spoken digits by unseen speakers (FSDD, all 3,000 clips, 8 kHz, leave one
+speaker out) from 0.694 (the distribution statistics alone) to 0.781. The
+cosine coefficients describe a contour better than the means of the clip's
+thirds did (the previous ``"full"``): in their place they raise those
+digits from 0.758 to 0.781 (the 600-clip subset from 0.665 to 0.692), the
+built-in genres by artist from 0.642 to 0.650, 15 sampled orchestral
+instruments by unseen pitch (FluidR3 GM notes) from 0.878 to 0.891 and
+speaker identification on FSDD by unseen digit from 0.980 to 0.981.
 """
 
 

@@ -142,7 +142,7 @@ def test_full_preset_names_every_column_and_holds_every_family(music_clips):
     assert families == set(FAMILIES) - {"log_mel", "harmony", "perceptr"}
     assert len(names) == 1113
     for column in ["mfcc1_kurtosis", "mfcc_delta20_std", "contrast7_q75", "tonnetz6_mean",
-                   "mfcc2_third3", "chroma5_slope", "harmonic_ratio_third1",
+                   "mfcc2_dct3", "chroma5_slope", "harmonic_ratio_dct1", "tonnetz3_dct3",
                    "pulse_clarity", "onset_rate", "tempo", "spectral_flatness_median",
                    "harmonic_ratio_q25", "chroma12_std", "rms_db_max"]:
         assert column in names
@@ -150,6 +150,10 @@ def test_full_preset_names_every_column_and_holds_every_family(music_clips):
     mfcc = librosa.feature.mfcc(y=music_clips[1], sr=SR)
     np.testing.assert_allclose(out[1, names.index("mfcc3_q75")], np.quantile(mfcc[2], 0.75),
                                rtol=1e-4)
+    n = mfcc.shape[1]
+    arch = np.cos(2 * np.pi * (np.arange(n) + 0.5) / n)
+    np.testing.assert_allclose(out[1, names.index("mfcc3_dct2")], 2 / n * mfcc[2] @ arch,
+                               rtol=1e-4, atol=1e-4 * np.abs(mfcc[2]).max())
 
 
 def test_time_statistics_follow_the_shape_of_a_clip():
@@ -169,6 +173,23 @@ def test_time_statistics_follow_the_shape_of_a_clip():
     np.testing.assert_allclose(up[2:], [third.mean() for third in thirds], rtol=1e-5)
     slope = np.polyfit(np.linspace(0, 1, n), centroid, 1)[0]
     assert up[1] == pytest.approx(slope, rel=1e-5)
+
+
+def test_cosine_statistics_tell_a_rise_from_a_fall_and_an_arch_from_a_bowl():
+    """dct1 is the overall fall, dct2 the arch; the distribution alone cannot tell them."""
+    t = np.arange(2 * SR) / SR
+    rising = np.sin(2 * np.pi * (300 * t + 400 * t**2)).astype(np.float32)  # 300 -> 1900 Hz
+    up_down = np.concatenate([rising[::2], rising[::-2]])  # 600 -> 3800 -> 600 Hz
+    down_up = np.concatenate([rising[::-2], rising[::2]])
+    features = LibrosaFeatures(features=["spectral_centroid"],
+                               stats=["mean", "q25", "q75", "dct1", "dct2"])
+    rise, fall, arch, bowl = features.fit_transform(
+        np.stack([rising, rising[::-1], up_down, down_up]))
+    for a, b in [(rise, fall), (arch, bowl)]:
+        np.testing.assert_allclose(a[:3], b[:3], rtol=0.03)  # the same distribution
+    assert fall[3] > 400 > -400 > rise[3]  # Hz of the half-cosine
+    assert bowl[4] > 400 > -400 > arch[4]
+    assert abs(arch[3]) < 50 and abs(rise[4]) < 0.2 * abs(rise[3])
 
 
 def test_explicit_stats_override_the_presets_own(music_clips):

@@ -286,6 +286,29 @@ def test_moments_of_long_rows_are_numpys(clip, dtype):
         np.testing.assert_allclose(mixed[:, [0, 2]], ours[:, [1, 0]], rtol=0, atol=0)
 
 
+def test_dct_statistics_are_scipys_cosine_coefficients_of_real_trajectories(clip):
+    from scipy.fft import dct
+
+    mfcc = frame_features(clip, sr=SR, features=["mfcc"])["mfcc"].astype(np.float64)
+    for rows in (mfcc, mfcc[:, :7], mfcc[:3, :5]):
+        n = rows.shape[-1]
+        ours = summarize_rows(rows, ["dct1", "dct2", "dct3", "dct4", "mean"])
+        np.testing.assert_allclose(ours[:, :4], dct(rows, type=2, axis=-1)[:, 1:5] / n,
+                                   rtol=1e-10, atol=1e-10 * np.abs(rows).max())
+        np.testing.assert_allclose(ours[:, 4], rows.mean(axis=-1), rtol=1e-12)
+    assert not summarize_rows(mfcc[:, :1], ["dct1", "dct4"]).any()  # one frame: no contour
+
+
+@pytest.mark.parametrize("n", [40, 41, 400])
+def test_dct_statistics_describe_a_contour_whatever_its_length(n):
+    t = (np.arange(n) + 0.5) / n
+    fall, arch = np.cos(np.pi * t), -np.cos(2 * np.pi * t)
+    contours = np.stack([3.0 * fall + 5.0, -3.0 * fall, 2.0 * arch, np.full(n, 7.0)])
+    ours = summarize_rows(contours, ["dct1", "dct2", "dct3", "dct4"])
+    expected = [[3, 0, 0, 0], [-3, 0, 0, 0], [0, -2, 0, 0], [0, 0, 0, 0]]
+    np.testing.assert_allclose(ours, expected, atol=1e-9)
+
+
 def test_centroid_bandwidth_and_rolloff_are_numpys(clip):
     freqs = librosa.fft_frequencies(sr=SR, n_fft=2048)
     S = np.abs(librosa.stft(clip))

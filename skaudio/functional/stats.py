@@ -181,3 +181,39 @@ def _mean_var_rows(x):  # pragma: no cover - compiled
         mean[r] = m
         var[r] = squares / n
     return mean, var
+
+
+_COSINES = {}  # frames -> basis of the cosine statistics, for the most recent lengths
+
+
+def _cosines(n):
+    """``(2 / n) cos(pi k (t + 1/2) / n)`` for k = 1 .. 4 (rows) over t < n, read-only."""
+    basis = _COSINES.get(n)
+    if basis is None:
+        k = np.arange(1, 5)[:, np.newaxis]
+        basis = np.cos(np.pi * k * (np.arange(n) + 0.5) / n) * (2.0 / n)
+        basis.flags.writeable = False
+        if len(_COSINES) >= 64:
+            _COSINES.clear()
+        _COSINES[n] = basis
+    return basis
+
+
+def _dct(k):
+    """The k-th cosine coefficient of each row's trajectory (0 for a row of one value)."""
+    def cosine_coefficient(x):
+        n = x.shape[-1]
+        if n < 2:
+            return np.zeros(x.shape[:-1])
+        return x @ _cosines(n)[k - 1]
+    return cosine_coefficient
+
+
+STATS.update({f"dct{k}": _dct(k) for k in range(1, 5)})
+"""``dct1`` .. ``dct4`` join :data:`STATS`: the first cosine coefficients of
+a feature's trajectory over the clip, ``(2 / n) * sum_t x[t] cos(pi k (t + 1/2) / n)``
+(the DCT-II, scaled so that a half-cosine of amplitude ``a`` gives ``a``).
+``dct1`` is the overall fall (positive) or rise, ``dct2`` an arch (negative)
+or a bowl, ``dct3`` and ``dct4`` finer ups and downs: a smooth contour of a
+word, of a note's attack and decay, in four numbers that do not depend on
+the clip's length."""
