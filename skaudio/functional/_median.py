@@ -11,8 +11,8 @@ copied into a contiguous tile (and its medians out of one), in the order
 that reads the input and writes the output along their memory, so a
 Fortran-ordered spectrogram is filtered along either axis at the same cost,
 without a transposed copy. A step removes the outgoing value and inserts
-the incoming one; with ``w`` the sorted window, ``old``
-the outgoing and ``new`` the incoming value,
+the incoming one; with ``w`` the sorted window, ``old`` the outgoing and
+``new`` the incoming value,
 
 * ``r[i] = w[i] if w[i] < old else w[i + 1]`` removes one copy of ``old``,
 * ``w'[i] = max(r[i - 1], min(r[i], new))`` inserts ``new``

@@ -18,6 +18,9 @@ __all__ = ["RHYTHM_DESCRIPTORS", "onset_envelope", "rhythm_descriptors", "tempo"
 RHYTHM_DESCRIPTORS = ("pulse_clarity", "tempo_confidence", "onset_rate")
 """The columns of :func:`rhythm_descriptors`, in order."""
 
+_LANES = 32  # frames whose bands the onset median sorts side by side
+_TEMPOGRAM_BLOCK = 128  # frames autocorrelated per FFT call: their spectra stay in L2
+
 
 def onset_envelope(log_mel, *, sr, n_fft=2048, hop_length=512, aggregate=np.mean):
     """Onset strength (spectral flux) of a log-mel spectrogram.
@@ -60,9 +63,6 @@ def onset_envelope(log_mel, *, sr, n_fft=2048, hop_length=512, aggregate=np.mean
         return envelope
     return librosa.onset.onset_strength(S=log_mel, sr=sr, n_fft=n_fft, hop_length=hop_length,
                                         aggregate=aggregate)
-
-
-_LANES = 32  # frames sorted side by side
 
 
 @numba.njit(cache=True, nogil=True)
@@ -172,9 +172,6 @@ def tempogram(envelope, *, sr, hop_length=512, ac_size=8.0):
         peak[peak < np.finfo(autocorr.dtype).tiny] = 1.0
         np.divide(autocorr, peak, out=out[start:start + _TEMPOGRAM_BLOCK])
     return out.T
-
-
-_TEMPOGRAM_BLOCK = 128
 
 
 def tempo(tempogram, *, sr, hop_length=512, start_bpm=120.0, std_bpm=1.0, max_tempo=320.0):
