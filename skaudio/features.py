@@ -168,9 +168,10 @@ class LibrosaFeatures(ClipFeatures):
         Statistics over frames, from ``mean, var, std, min, max, median,
         q25, q75, iqr, skew, kurtosis`` (variance with ddof=0, as GTZAN;
         skew and excess kurtosis are 0 for a constant feature) and the
-        statistics of movement in time ``slope, third1, third2, third3``
-        (the least-squares trend over the clip, the means of its first,
-        middle and last thirds), applied to every family. None: the
+        statistics of movement in time ``slope, third1, third2, third3,
+        dct1, dct2, dct3, dct4`` (the least-squares trend over the clip,
+        the means of its first, middle and last thirds, the first cosine
+        coefficients of its trajectory), applied to every family. None: the
         preset's own statistics per family, or ``("mean", "var")`` for a
         list of families.
     texture_window : float or None, default=None
