@@ -145,12 +145,13 @@ def wait():
     >>> _warmup.wait()  # nothing started: returns at once
     """
     while _PENDING:
-        process = _PENDING.pop()
+        process = _PENDING[-1]  # still listed while waited for: cancel() stops it on Ctrl-C
         try:
             process.wait(timeout=_TIMEOUT)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        _PENDING.pop()
 
 
 def cancel():

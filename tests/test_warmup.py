@@ -104,6 +104,20 @@ def test_start_wait_and_cancel(cache_dir, monkeypatch):
     _warmup.cancel()
     assert process.returncode == -9 and _warmup._PENDING == []
 
+    # interrupted while waiting (Ctrl-C): the helper is still listed, so cancel() stops it
+    _warmup.start(["gtzan"])
+    process = _warmup._PENDING[0]
+
+    def interrupted(timeout=None):
+        raise KeyboardInterrupt
+
+    process.wait = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        _warmup.wait()
+    process.wait = lambda timeout=None: process.returncode
+    _warmup.cancel()
+    assert process.returncode == -9 and _warmup._PENDING == []
+
     def no_process(*args, **kwargs):
         raise OSError("Resource temporarily unavailable")
 
