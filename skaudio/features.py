@@ -87,7 +87,7 @@ def _extract(y, *, sr, plan, n_fft, hop_length, n_mfcc, n_chroma, n_mels, textur
         frames = blockwise_frame_features(y, moments=moment_families(plan, texture), **settings)
     else:
         frames = frame_features(y, **settings)
-    parts = []
+    parts, pending = [], []  # pending: (part index, stats, rows) still to summarize
     for name, stats in plan:
         kind, values = FAMILIES[name].kind, frames[name]
         if kind == "values":
@@ -99,14 +99,37 @@ def _extract(y, *, sr, plan, n_fft, hop_length, n_mfcc, n_chroma, n_mels, textur
         pooled = kind != "rows"  # one summary of all values (all chroma bins together)
         rows = np.reshape(values, (-1, values.shape[-1]))  # (n_rows, n_values over time)
         if texture is None:
-            parts.append(summarize_rows(rows.reshape(1, -1) if pooled else rows, stats).ravel())
-            continue
-        rate = sr if kind == "waveform" else sr / hop_length
-        windows = texture_windows(rows, length=window_length(texture[0], rate=rate),
-                                  hop=window_length(texture[1], rate=rate), pooled=pooled)
-        # (n_rows, 2, n_windows) or pooled (2, n_windows): each summary row, then its stats
-        parts.append(summarize_rows(windows.reshape(-1, windows.shape[-1]), stats).ravel())
+            rows = rows.reshape(1, -1) if pooled else rows
+        else:
+            rate = sr if kind == "waveform" else sr / hop_length
+            windows = texture_windows(rows, length=window_length(texture[0], rate=rate),
+                                      hop=window_length(texture[1], rate=rate), pooled=pooled)
+            # (n_rows, 2, n_windows) or pooled (2, n_windows): each summary row, then its stats
+            rows = windows.reshape(-1, windows.shape[-1])
+        pending.append((len(parts), tuple(stats), rows))
+        parts.append(None)
+    _summarize_together(pending, parts)
     return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _summarize_together(pending, parts):
+    """Fill ``parts`` with the statistics of each pending block of rows.
+
+    Blocks with the same statistics and row length are stacked and
+    summarized in one call (every statistic is computed row by row, so the
+    values are those of separate calls): on short clips the per-call cost of
+    the statistics outweighs their arithmetic.
+    """
+    groups = {}
+    for index, stats, rows in pending:
+        groups.setdefault((stats, rows.shape[-1]), []).append((index, rows))
+    for (stats, _), members in groups.items():
+        stacked = members[0][1] if len(members) == 1 else np.vstack([r for _, r in members])
+        summary = summarize_rows(stacked, stats)
+        start = 0
+        for index, rows in members:
+            parts[index] = summary[start:start + rows.shape[0]].ravel()
+            start += rows.shape[0]
 
 
 def _check_names(what, names, allowed, given, alternative):
