@@ -1,0 +1,250 @@
+"""Cold start: the first clip and the main job with an empty numba cache vs a warm one.
+
+A fresh install has an empty numba cache: the first clip compiles librosa's
+``guvectorize`` kernels (all their signatures, as soon as ``librosa.util`` is
+imported) and skaudio's own ``njit`` kernels, and every later run loads them
+from disk. This script measures, in one run and interleaved so that the
+machine's load is shared alike:
+
+- **first clip**: a fresh Python process that imports skaudio and computes
+  ``LibrosaFeatures()`` of one 30 s WAV file, with an empty
+  ``NUMBA_CACHE_DIR`` (cold) and again with the cache it left (warm);
+- **main job**: ``skaudio benchmark`` (the README's main job, built-in data)
+  with an empty cache, helper on (the default: the CLI compiles the kernels in
+  a helper process while it generates the data, see ``skaudio/_warmup.py``),
+  with an empty cache and the helper off (``SKAUDIO_NO_WARMUP=1``), and warm;
+- with ``--install``: ``pip install -e ".[plot]"`` into a fresh venv and
+  again into the same venv (warm), for the whole README command;
+- with ``--phases``: where the first clip's time goes, step by step (imports,
+  data generation, librosa's eagerly compiled kernels, skaudio's kernels).
+
+Each row gives wall seconds, the CPU seconds of the processes (all of them:
+helper included) and the 1-minute load average before it started. Writes
+``benchmarks/results/cold_start.md``.
+
+    python benchmarks/cold_start.py [--repeats 2] [--install] [--phases]
+"""
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FIRST_CLIP = """
+import sys, time
+start = time.perf_counter()
+from skaudio import LibrosaFeatures
+imported = time.perf_counter()
+LibrosaFeatures().fit_transform([sys.argv[1]])
+done = time.perf_counter()
+print(f"{imported - start:.3f} {done - imported:.3f}")
+"""
+
+
+PHASES = """
+import sys, time
+marks, last = [], (time.perf_counter(), time.process_time())
+def mark(name):
+    global last
+    now = (time.perf_counter(), time.process_time())
+    marks.append((name, now[0] - last[0], now[1] - last[1]))
+    last = (time.perf_counter(), time.process_time())
+from skaudio.benchmark import run_benchmark
+from skaudio.benchmark.data import load_benchmark_data
+mark("import skaudio.benchmark")
+bench = load_benchmark_data("builtin", random_state=0)
+mark("generate the built-in data")
+import librosa.util.utils
+mark("import librosa.util.utils (its guvectorize kernels)")
+import librosa.core.audio, librosa.core.pitch
+mark("import librosa.core.audio, .pitch (their guvectorize kernels)")
+from skaudio import LibrosaFeatures
+LibrosaFeatures(features="gtzan").fit_transform(bench.X[:1])
+mark("first clip, gtzan (skaudio's kernels)")
+LibrosaFeatures(features="full").fit_transform(bench.X[:1])
+mark("first clip, full")
+for name, wall, cpu in marks:
+    print(f"{name}|{wall:.2f}|{cpu:.2f}")
+"""
+
+
+def phases(python, tmp):
+    """Wall and CPU seconds of each step up to the first clip, cold then warm (a table)."""
+    cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
+    runs = {}
+    for case in ("cold", "warm"):
+        load = os.getloadavg()[0]
+        _, _, _, out = _run([python, "-c", PHASES], env=_env(cache))
+        runs[case] = ([line.split("|") for line in out.strip().splitlines()], load)
+    lines = ["| step | cold wall (s) | cold CPU (s) | warm wall (s) | warm CPU (s) |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for (name, cw, cc), (_, ww, wc) in zip(runs["cold"][0], runs["warm"][0], strict=True):
+        lines.append(f"| {name} | {cw} | {cc} | {ww} | {wc} |")
+    lines.append(f"\nLoad average before: cold {runs['cold'][1]:.1f}, warm {runs['warm'][1]:.1f}.")
+    return "\n".join(lines)
+
+
+def _run(command, *, env=None, cwd=None):
+    """Run ``command``; (wall s, CPU s of it and its children, 1-min load before, stdout)."""
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode:
+        raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{result.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, load, result.stdout
+
+
+def _env(cache, **extra):
+    env = {k: v for k, v in os.environ.items() if k != "SKAUDIO_NO_WARMUP"}
+    return {**env, "NUMBA_CACHE_DIR": str(cache), **extra}
+
+
+def _wav(folder, seconds=30.0):
+    """One generated 30 s clip as a WAV file (the first clip to analyse)."""
+    import soundfile as sf
+
+    from skaudio.datasets import make_genres
+
+    clip = make_genres(n_per_class=1, n_classes=2, duration=seconds, random_state=0).data[0]
+    path = Path(folder) / "clip.wav"
+    sf.write(path, clip, 22050)
+    return path
+
+
+def first_clip(python, wav, tmp, rows):
+    """Cold then warm first clip in a fresh process each."""
+    cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
+    for case in ("cold", "warm"):
+        wall, cpu, load, out = _run([python, "-c", FIRST_CLIP, str(wav)], env=_env(cache))
+        imports, clip = map(float, out.split())
+        rows.append(dict(what="first clip (30 s WAV)", case=case, wall=wall, cpu=cpu,
+                         load=load, note=f"imports {imports:.1f} s + clip {clip:.1f} s"))
+    shutil.rmtree(cache)
+
+
+def main_job(python, tmp, rows, order):
+    """The main job cold with the helper, cold without it, and warm, in ``order``."""
+    warm_cache = None
+    for case in order:
+        if case == "warm" and warm_cache is None:
+            continue
+        cache = warm_cache if case == "warm" else Path(tempfile.mkdtemp(prefix="numba-",
+                                                                         dir=tmp))
+        extra = {"SKAUDIO_NO_WARMUP": "1"} if case == "cold, no helper" else {}
+        out = Path(tempfile.mkdtemp(prefix="bench-", dir=tmp))
+        wall, cpu, load, _ = _run([python, "-m", "skaudio", "benchmark", "-q", "--out",
+                                   str(out)], env=_env(cache, **extra), cwd=tmp)
+        rows.append(dict(what="main job (skaudio benchmark)", case=case, wall=wall, cpu=cpu,
+                         load=load, note=""))
+        if case == "cold":
+            warm_cache = cache
+
+
+def install(tmp, rows):
+    """``pip install -e ".[plot]"`` into a fresh venv, then again (warm)."""
+    venv = Path(tmp) / "venv"
+    wall, cpu, load, _ = _run([sys.executable, "-m", "venv", str(venv)])
+    rows.append(dict(what="python -m venv", case="fresh", wall=wall, cpu=cpu, load=load,
+                     note=""))
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-e", ".[plot]"]
+    for case in ("fresh", "warm"):
+        wall, cpu, load, _ = _run(pip, cwd=ROOT)
+        rows.append(dict(what='pip install -e ".[plot]"', case=case, wall=wall, cpu=cpu,
+                         load=load, note="fresh venv" if case == "fresh" else "all installed"))
+    return str(venv / "bin" / "python")
+
+
+def _median(rows, what, case, key="wall"):
+    values = [r[key] for r in rows if r["what"] == what and r["case"] == case]
+    return float(np.median(values)) if values else None
+
+
+def report(rows, args, python, split=None):
+    lines = [
+        "# Cold start: empty numba cache vs warm",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}. Command: `python benchmarks/cold_start.py "
+        f"--repeats {args.repeats}{' --install' if args.install else ''}"
+        f"{' --phases' if args.phases else ''}`"
+        f"{' (first clip and main job in the fresh venv)' if args.install else ''}. "
+        "Cold = a fresh empty `NUMBA_CACHE_DIR`; warm = the cache a cold run left. "
+        "Rows in the order run (interleaved); load = 1-minute load average before the row "
+        "(2 cores: above 2 the machine was busy with other work, and wall times stretch).",
+        "",
+        "| what | case | wall (s) | CPU (s) | load | note |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for r in rows:
+        lines.append(f"| {r['what']} | {r['case']} | {r['wall']:.1f} | {r['cpu']:.1f} | "
+                     f"{r['load']:.1f} | {r['note']} |")
+    lines.append("")
+    job = "main job (skaudio benchmark)"
+    cold, warm = _median(rows, job, "cold"), _median(rows, job, "warm")
+    plain = _median(rows, job, "cold, no helper")
+    clip_cold = _median(rows, "first clip (30 s WAV)", "cold")
+    clip_warm = _median(rows, "first clip (30 s WAV)", "warm")
+    lines.append(f"- First clip, medians: cold **{clip_cold:.1f} s**, warm {clip_warm:.1f} s "
+                 "(imports included).")
+    lines.append(f"- Main job, medians: cold **{cold:.1f} s** with the helper"
+                 + (f", {plain:.1f} s without" if plain is not None else "")
+                 + f"; warm **{warm:.1f} s**: cold/warm **{cold / warm:.2f}x**"
+                 + (f" ({plain / warm:.2f}x without the helper)." if plain else "."))
+    pip_fresh = _median(rows, 'pip install -e ".[plot]"', "fresh")
+    if pip_fresh is not None:
+        pip_warm = _median(rows, 'pip install -e ".[plot]"', "warm")
+        venv = _median(rows, "python -m venv", "fresh")
+        fresh, again = venv + pip_fresh + cold, pip_warm + warm
+        lines.append(f"- The README command `pip install -e \".[plot]\" && skaudio benchmark`: "
+                     f"fresh venv {fresh:.1f} s (venv {venv:.1f} + pip {pip_fresh:.1f} + "
+                     f"benchmark {cold:.1f}), warm {again:.1f} s (pip {pip_warm:.1f} + "
+                     f"benchmark {warm:.1f}): **{fresh / again:.2f}x**.")
+    lines.append(f"- Interpreter: `{python}`.")
+    if split is not None:
+        lines += ["", "## Where the first clip's time goes (one process, step by step)", "",
+                  split]
+    text = "\n".join(lines) + "\n"
+    Path(args.out).write_text(text)
+    print(text)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=2, help="rounds of every case")
+    parser.add_argument("--phases", action="store_true",
+                        help="also time each step up to the first clip, cold and warm")
+    parser.add_argument("--install", action="store_true",
+                        help="also time pip install -e '.[plot]' into a fresh venv (and run "
+                             "the rest with that venv's python)")
+    default_out = Path(__file__).parent / "results" / "cold_start.md"
+    parser.add_argument("--out", default=str(default_out), help="markdown table to write")
+    args = parser.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cold-start-") as tmp:
+        python = install(tmp, rows) if args.install else sys.executable
+        split = phases(python, tmp) if args.phases else None
+        wav = _wav(tmp)
+        orders = [("cold", "warm", "cold, no helper", "warm"),
+                  ("cold, no helper", "cold", "warm")]
+        for i in range(args.repeats):
+            first_clip(python, wav, tmp, rows)
+            main_job(python, tmp, rows, orders[i % 2])
+    report(rows, args, python, split)
+
+
+if __name__ == "__main__":
+    main()
