@@ -159,3 +159,17 @@ def test_expected_failures_fail_for_the_stated_reason(estimator):
         with pytest.raises(AssertionError, match=STATED_FAILURE[expected[name]]):
             check(instance)
     assert seen == set(expected), set(expected) - seen  # no stale entry
+
+
+@pytest.mark.parametrize("estimator", [est for est in ESTIMATORS
+                                       if type(est).__module__.startswith("skaudio")],
+                         ids=lambda est: type(est).__name__)
+def test_parameters_are_keyword_only(estimator):
+    """Every parameter but a meta-estimator's wrapped estimator is passed by name."""
+    import inspect
+
+    params = list(inspect.signature(type(estimator).__init__).parameters.values())[1:]
+    positional = [p.name for p in params if p.kind is not p.KEYWORD_ONLY]
+    assert positional in ([], ["estimator"])
+    with pytest.raises(TypeError):
+        type(estimator)(*([LogisticRegression()] if positional else []), 22050)
