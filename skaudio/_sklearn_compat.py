@@ -6,17 +6,21 @@ each of them, so a move shows up as one clear failure).
 """
 
 from sklearn.base import _fit_context
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import _check_feature_names
 
 __all__ = ["HasMethods", "Interval", "StrOptions", "check_feature_names", "fit_context",
-           "output_config", "validate_params"]
+           "output_config", "take", "validate_params"]
 
 fit_context = _fit_context
 """``sklearn.base._fit_context``: validates parameters before ``fit``."""
 
 check_feature_names = _check_feature_names
 """``sklearn.utils.validation._check_feature_names``: records or checks column names."""
+
+take = _safe_indexing
+"""``sklearn.utils._safe_indexing``: rows ``index`` of a list, array or DataFrame."""
 
 
 def output_config(estimator):

@@ -29,6 +29,7 @@ import numpy as np
 from sklearn.model_selection import GroupShuffleSplit, PredefinedSplit, StratifiedGroupKFold
 from sklearn.utils import check_random_state, indexable
 
+from ._sklearn_compat import take
 from .datasets._gtzan import gtzan_split, gtzan_track_id
 from .exceptions import SkaudioError
 
@@ -160,15 +161,7 @@ def group_train_test_split(*arrays, groups, test_size=0.25, stratify=None, rando
         n_splits = max(2, int(round(1.0 / test_size)))
         cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
         train, test = next(cv.split(arrays[0], np.asarray(stratify), groups=groups))
-    return [part for a in arrays for part in (_take(a, train), _take(a, test))]
-
-
-def _take(a, index):
-    if hasattr(a, "iloc"):
-        return a.iloc[index]
-    if isinstance(a, list):
-        return [a[i] for i in index]
-    return np.asarray(a)[index]
+    return [part for a in arrays for part in (take(a, train), take(a, test))]
 
 
 def leaking_groups(cv, X, y=None, groups=None):

@@ -36,6 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import _warmup
 from .._parallel import count_clips
+from .._sklearn_compat import take
 from ..exceptions import BadClipsWarning, SkaudioError
 from .data import load_benchmark_data, make_splitter
 from .models import (
@@ -58,12 +59,6 @@ def _cache_location(memory):
     else:
         with tempfile.TemporaryDirectory(prefix="skaudio-bench-") as tmp:
             yield tmp
-
-
-def _take(X, index):
-    if isinstance(X, list):
-        return [X[i] for i in index]
-    return X[index]
 
 
 def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, features=None,
@@ -168,13 +163,13 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
             if kind == "features" and bench.features is not None:
                 inputs[kind, feature_set] = bench.features[index]
             elif kind == "audio":
-                inputs[kind, feature_set] = _take(bench.X, index)
+                inputs[kind, feature_set] = take(bench.X, index)
             else:
                 _warmup.wait()  # the CLI's helper compiles the kernels: never two at once
                 front = frontend(kind, bench, feature_set=feature_set or "gtzan", memory=cache,
                                  n_jobs=n_jobs, verbose=verbose, on_error="nan")
                 inputs[kind, feature_set], failed = _transform_all(
-                    front, _take(bench.X, index), f"the {feature_set or kind} input")
+                    front, take(bench.X, index), f"the {feature_set or kind} input")
             elapsed = 0.0 if kind == "audio" or bench.X is None else time.perf_counter() - start
             input_ms[kind, feature_set] = 1000 * elapsed / len(index)
             return {b.index: b for b in failed}
@@ -214,7 +209,7 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
             bench = bench.subset(np.setdiff1d(np.arange(len(bench.y)), index[list(bad)]))
             mask, cv, split_desc = make_splitter(split, bench, random_state=random_state)
             index = np.flatnonzero(mask)
-            inputs = {key: _take(value, good) for key, value in inputs.items()}
+            inputs = {key: take(value, good) for key, value in inputs.items()}
         y = bench.y[index]
         groups = None if bench.groups is None else bench.groups[index]
         grouped = isinstance(cv, StratifiedGroupKFold | LeaveOneGroupOut)
@@ -290,7 +285,7 @@ def _probe(bench, index, *, n_jobs=None, verbose=0):
     params = bench.feature_params
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BadClipsWarning)  # the caller reports them, once
-        _, failed = map_clips(_n_samples, as_clips(_take(bench.X, index)), sr=bench.sr,
+        _, failed = map_clips(_n_samples, as_clips(take(bench.X, index)), sr=bench.sr,
                               params={}, offset=params.get("offset", 0.0),
                               duration=params.get("duration"), n_jobs=n_jobs,
                               on_error="nan", verbose=verbose, out_shape=(1,))
@@ -361,10 +356,10 @@ def _evaluate(runs, sets, folds, inputs, y, classes, groups, context, *, verbose
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     warnings.filterwarnings("ignore", message="Variables are collinear")
                     start = time.perf_counter()
-                    model.fit(_take(X, train), y[train], **fit_params)
+                    model.fit(take(X, train), y[train], **fit_params)
                     fit_time = time.perf_counter() - start
                     start = time.perf_counter()
-                    pred = np.asarray(model.predict(_take(X, test)))
+                    pred = np.asarray(model.predict(take(X, test)))
                     predict_time = time.perf_counter() - start
                 cm += confusion_matrix(y[test], pred, labels=classes)
                 rows.append({
