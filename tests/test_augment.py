@@ -140,7 +140,9 @@ def test_mixup_pairs():
 def test_check_augment_recipes_and_errors():
     assert check_augment(None, kind="waveform", shape=(1, 100)) == {}
     assert check_augment("default", kind="waveform", shape=(1, 100)) == {
-        "gain_db": 6.0, "snr_db": (10.0, 40.0), "time_mask": 10, "n_masks": 1}
+        "gain_db": 6.0, "snr_db": (10.0, 40.0), "time_shift": 10, "time_mask": 10, "n_masks": 1}
+    assert check_augment("default", kind="spectrogram", shape=(1, 40, 48)) == {
+        "freq_mask": 5, "time_mask": 6, "time_shift": 6, "n_masks": 1, "mixup": 0.2}
     assert check_augment({"freq_mask": 3, "n_masks": 0}, kind="spectrogram",
                          shape=(1, 8, 8)) == {}
     assert check_augment({"mixup": 0, "time_shift": None}, kind="spectrogram",

@@ -20,10 +20,18 @@ from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from skorch.exceptions import DeviceWarning  # noqa: E402
 
 from skaudio.exceptions import AudioValueError, SkaudioError  # noqa: E402
-from skaudio.nets import CNNClassifier, MelCNN, WaveNet, WaveNetClassifier  # noqa: E402
+from skaudio.nets import (  # noqa: E402
+    CNNClassifier,
+    GaborFilterbank,
+    MelCNN,
+    WaveNet,
+    WaveNetClassifier,
+)
+from skaudio.nets._training import scheduled_lr  # noqa: E402
 from skaudio.nets.modules import _GatedResidualLayer  # noqa: E402
 
-TINY_CNN = dict(n_blocks=2, channels=4, batch_size=16, lr=1e-2, random_state=0)
+TINY_CNN = dict(architecture="plain", n_blocks=2, channels=4, batch_size=16, lr=1e-2,
+                random_state=0)
 TINY_WAVENET = dict(
     n_blocks=1, n_layers=4, residual_channels=8, skip_channels=8, stride=4, random_state=0
 )
@@ -118,7 +126,7 @@ def test_init_stores_params_untouched_and_fit_resolves_device():
     clf.set_params(max_epochs=1).fit(X, y)
     assert clf.device == "auto"
     assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
-    assert clf.net_.module_.blocks[1][0][0].out_channels == 8
+    assert clf.net_.module_.blocks[1].conv1[0].out_channels == 8  # the default resnet
 
 
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
@@ -134,6 +142,15 @@ def test_clone_gives_an_unfitted_estimator(fitted_cnn):
     assert not hasattr(twin, "net_") and not hasattr(twin, "classes_")
     assert twin.get_params() == fitted_cnn.get_params()
     assert hasattr(fitted_cnn, "net_")  # the original is untouched
+
+
+@pytest.mark.parametrize("Estimator", [CNNClassifier, WaveNetClassifier])
+def test_constructor_parameters_are_keyword_only(Estimator):
+    with pytest.raises(TypeError, match="positional"):
+        Estimator("resnet", 3)
+    with pytest.raises(TypeError, match="positional"):
+        Estimator(2)
+    assert Estimator(n_blocks=3).get_params()["n_blocks"] == 3
 
 
 @pytest.mark.parametrize("Estimator", [CNNClassifier, WaveNetClassifier])
@@ -247,6 +264,24 @@ def test_early_stopping_with_validation_split():
     assert len(train_batches) == 3  # 48 training clips in batches of 16
 
 
+@pytest.mark.parametrize("kind", ["onecycle", "cosine"])
+def test_lr_schedule_sets_the_rate_before_every_training_step(spectrograms, kind):
+    X, y = spectrograms  # 96 clips in batches of 16: 6 steps an epoch
+    clf = CNNClassifier(max_epochs=3, lr_schedule=kind, **{**TINY_CNN, "lr": 0.02}).fit(X, y)
+    lrs = [b["lr"] for epoch in clf.net_.history for b in epoch["batches"]]
+    assert len(lrs) == 18
+    np.testing.assert_allclose(lrs, [scheduled_lr(i / 18, peak=0.02, kind=kind)
+                                     for i in range(18)])
+    peak = int(np.argmax(lrs))
+    assert peak == (6 if kind == "onecycle" else 0)  # warm-up: the first 30 % of 18 steps
+    assert np.all(np.diff(lrs[peak:]) < 0) and np.all(np.diff(lrs[:peak + 1]) > 0)
+    assert lrs[-1] < 0.02 / 10 and (kind == "cosine" or lrs[0] == pytest.approx(0.02 / 25))
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == lrs[-1]
+    constant = clone(clf).set_params(lr_schedule="constant").fit(X, y)
+    assert "lr" not in constant.net_.history[-1]["batches"][0]
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.02
+
+
 def test_optimizer_class_and_name():
     X, y = make_spectrograms(16, seed=5)
     clf = CNNClassifier(max_epochs=1, optimizer=torch.optim.SGD, **TINY_CNN).fit(X, y)
@@ -296,7 +331,7 @@ def test_each_architecture_forward(architecture, global_pooling):
 @pytest.mark.parametrize("architecture", ["resnet", "vgg", "densenet"])
 def test_each_architecture_learns(architecture, spectrograms):
     X, y = spectrograms
-    clf = CNNClassifier(architecture=architecture, max_epochs=2, **TINY_CNN).fit(X, y)
+    clf = CNNClassifier(max_epochs=2, **{**TINY_CNN, "architecture": architecture}).fit(X, y)
     X_test, y_test = make_spectrograms(60, seed=2)
     assert clf.score(X_test, y_test) > 0.85
 
@@ -320,9 +355,45 @@ def test_wavenet_any_length():
         assert net(torch.randn(2, 1, n_samples)).shape == (2, 4)
 
 
-def test_wavenet_learns_tone_vs_noise():
+def test_gabor_filterbank_starts_as_a_mel_like_band_analysis():
+    """A pure tone lights up the filter whose centre is nearest its frequency."""
+    sr, n_filters = 16000, 24
+    fb = GaborFilterbank(n_filters=n_filters, hop=64).eval()  # batchnorm: identity at init
+    centres = fb.centre.detach().numpy() * sr
+    assert np.all(np.diff(centres) > 0) and np.all(np.diff(np.diff(centres)) > 0)  # mel-like
+    t = np.arange(sr) / sr
+    for f in (250.0, 1000.0, 3000.0, 6000.0):
+        tone = torch.tensor(np.sin(2 * np.pi * f * t), dtype=torch.float32)[None, None]
+        with torch.no_grad():
+            power = fb(tone)[0].mean(dim=1).numpy()
+        assert abs(centres[np.argmax(power)] - f) <= np.diff(centres).max()
+    # two learnable numbers per filter, and the batchnorm's affine pair
+    assert sum(p.numel() for p in fb.parameters()) == 4 * n_filters
+
+
+def test_wavenet_learns_its_filterbank():
+    X, y = make_waves(64, seed=6)
+    clf = WaveNetClassifier(max_epochs=2, lr=1e-2, batch_size=8, **TINY_WAVENET).fit(X, y)
+    fb = clf.net_.module_.frontend[0]
+    start = GaborFilterbank(n_filters=clf.n_filters, hop=clf.stride)
+    assert not torch.allclose(fb.centre, start.centre)
+    assert not torch.allclose(fb.sigma, start.sigma)
+
+
+def test_a_loaded_gabor_front_end_is_bounded():
+    """Its filters are built from two numbers each: the file's weights do not bound them."""
+    X, y = make_waves(16, seed=0)
+    state = WaveNetClassifier(max_epochs=1, **TINY_WAVENET).fit(X, y).__getstate__()
+    state.update(n_filters=1024, stride=4096)
+    with pytest.raises(AudioValueError, match="Gabor filters' taps.*MAX_LOADED_TAPS"):
+        pickle.loads(pickle.dumps(WaveNetClassifier())).__setstate__(state)
+
+
+@pytest.mark.parametrize("frontend", ["gabor", "conv"])
+def test_wavenet_learns_tone_vs_noise(frontend):
     X, y = make_waves(96, seed=6)
-    clf = WaveNetClassifier(max_epochs=5, lr=1e-2, batch_size=8, **TINY_WAVENET)
+    clf = WaveNetClassifier(max_epochs=5, lr=1e-2, batch_size=8, frontend=frontend,
+                            **TINY_WAVENET)
     clf.fit(X[:, 0], y)  # 2-D waveforms get a channel axis
     X_test, y_test = make_waves(60, seed=7)
     assert clf.score(X_test, y_test) > 0.85

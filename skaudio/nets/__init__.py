@@ -8,11 +8,13 @@ torch.
   on mel spectrograms of shape ``(n_clips, 1, n_mels, n_frames)``.
 - :class:`WaveNetClassifier`: gated dilated residual conv stacks on raw
   audio of shape ``(n_clips, 1, n_samples)``.
-- :class:`MelCNN`, :class:`WaveNet`: the torch modules behind them.
+- :class:`MelCNN`, :class:`WaveNet`: the torch modules behind them;
+  :class:`GaborFilterbank`: the WaveNet's learnable front end.
 """
 
 from skaudio.nets.estimators import CNNClassifier, WaveNetClassifier
 from skaudio.nets.frontend import TorchMelSpectrogram
-from skaudio.nets.modules import MelCNN, WaveNet
+from skaudio.nets.modules import GaborFilterbank, MelCNN, WaveNet
 
-__all__ = ["CNNClassifier", "WaveNetClassifier", "MelCNN", "WaveNet", "TorchMelSpectrogram"]
+__all__ = ["CNNClassifier", "WaveNetClassifier", "MelCNN", "WaveNet", "GaborFilterbank",
+           "TorchMelSpectrogram"]

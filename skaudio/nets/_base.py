@@ -34,7 +34,7 @@ from skorch.history import History
 from skaudio._sklearn_compat import Interval, StrOptions, fit_context
 from skaudio.augment import BatchAugmenter, check_augment
 from skaudio.exceptions import AudioValueError
-from skaudio.nets._training import AudioNet
+from skaudio.nets._training import AudioNet, LRSchedule
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -53,6 +53,7 @@ MAX_LOADED_WIDTH = 1024  # channels of any layer
 MAX_LOADED_LAYERS = 128  # conv blocks, or dilated layers in all
 MAX_LOADED_KERNEL = 64  # conv kernel size
 MAX_LOADED_SPAN = 2**16  # steps one layer's dilation or stride spans
+MAX_LOADED_TAPS = 2**22  # numbers in a filterbank computed from a few weights (Gabor)
 
 
 def _silent(*args, **kwargs):
@@ -97,6 +98,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"onecycle", "cosine", "constant"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
@@ -168,6 +170,9 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
                     ),
                 )
             )
+        if self.lr_schedule != "constant":
+            callbacks.append(("lr_schedule", LRSchedule(self.lr_schedule, self.lr,
+                                                        self.max_epochs)))
         module_params = {f"module__{k}": v for k, v in self._module_params().items()}
         crop_hop = self.crop_hop
         if self.crop is not None and crop_hop is None:

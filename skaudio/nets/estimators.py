@@ -16,11 +16,13 @@ class CNNClassifier(BaseNetClassifier):
 
     Parameters
     ----------
-    architecture : {"plain", "resnet", "vgg", "densenet"}, default="plain"
-        ``"plain"``: conv-bn-relu-pool blocks; ``"resnet"``: residual blocks
-        of two convs; ``"vgg"``: VGG-BN blocks of two conv-bn-relu then pool;
-        ``"densenet"``: two densely connected convs and a 1x1 transition.
-        All are built here for 1-channel input; no pretrained weights.
+    architecture : {"resnet", "plain", "vgg", "densenet"}, default="resnet"
+        ``"resnet"``: residual blocks of two convs; ``"plain"``: one
+        conv-bn-relu then pool per block (about 3x cheaper, 2-3 points
+        less accurate on unseen FSDD speakers); ``"vgg"``: VGG-BN blocks of
+        two conv-bn-relu then pool; ``"densenet"``: two densely connected
+        convs and a 1x1 transition. All are built here for 1-channel input;
+        no pretrained weights.
     n_blocks : int, default=4
         Number of blocks; each halves both spectrogram axes.
     channels : int or sequence of int, default=16
@@ -53,7 +55,7 @@ class CNNClassifier(BaseNetClassifier):
     crop_hop : int or None, default=None
         Frames between the starts of the prediction windows; None is half a
         crop. A last window ends at the clip's end, so all of it is seen.
-    augment : None, "default" or dict, default=None
+    augment : None, "default" or dict, default="default"
         Train-only augmentation of each training batch (after the crop),
         every draw from ``random_state``; predictions are never augmented.
         A dict takes any of: ``"freq_mask"`` and ``"time_mask"`` (largest
@@ -64,13 +66,20 @@ class CNNClassifier(BaseNetClassifier):
         circular shift in frames) and ``"mixup"`` (the Beta parameter
         alpha; mixes pairs of clips and their losses).
         ``"default"`` is ``{"freq_mask": n_mels // 8, "time_mask": frames //
-        8, "n_masks": 1}`` with ``frames`` the crop (or clip) length; mixup
-        is left out of it (it cost accuracy at 15-20 epochs in our
-        measurements). Gain needs no augmenting: each spectrogram is standardised.
-    lr : float, default=1e-3
-        Learning rate of the optimizer.
+        8, "time_shift": frames // 8, "n_masks": 1, "mixup": 0.2}`` with
+        ``frames`` the crop (or clip) length. None trains on the clips as
+        they are. Gain needs no augmenting: each spectrogram is standardised.
+    lr : float, default=3e-3
+        Learning rate of the optimizer: the peak of the one-cycle schedule.
+    lr_schedule : {"onecycle", "cosine", "constant"}, default="onecycle"
+        How the learning rate moves over the ``max_epochs`` epochs, set
+        before every training step: ``"onecycle"`` rises from ``lr / 25``
+        to ``lr`` over the first 30 % of the steps, then falls along a half
+        cosine to ``lr / 1e4`` (as torch's ``OneCycleLR``); ``"cosine"``
+        falls from ``lr`` from the first step; ``"constant"`` keeps ``lr``.
     max_epochs : int, default=20
-        Number of passes over the training data (fewer with early stopping).
+        Number of passes over the training data (fewer with early stopping);
+        the schedule spans all of them.
     batch_size : int, default=16
         Clips per gradient step, and per forward pass at prediction time.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
@@ -169,7 +178,7 @@ class CNNClassifier(BaseNetClassifier):
     def __init__(
         self,
         *,
-        architecture="plain",
+        architecture="resnet",
         n_blocks=4,
         channels=16,
         kernel_size=3,
@@ -179,8 +188,9 @@ class CNNClassifier(BaseNetClassifier):
         global_pooling="avg",
         crop=None,
         crop_hop=None,
-        augment=None,
-        lr=1e-3,
+        augment="default",
+        lr=3e-3,
+        lr_schedule="onecycle",
         max_epochs=20,
         batch_size=16,
         optimizer="adam",
@@ -203,6 +213,7 @@ class CNNClassifier(BaseNetClassifier):
         self.crop_hop = crop_hop
         self.augment = augment
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -244,10 +255,11 @@ class CNNClassifier(BaseNetClassifier):
 class WaveNetClassifier(BaseNetClassifier):
     """A WaveNet-style classifier for raw audio, trained with skorch.
 
-    A strided front-end conv downsamples the waveform, then ``n_blocks``
-    stacks of ``n_layers`` dilated convs with gated activations
-    (``tanh * sigmoid``), residual and skip connections; the summed skips
-    are pooled over time into a linear head.
+    A learnable Gabor filterbank (:class:`skaudio.nets.GaborFilterbank`)
+    turns the waveform into log band powers every ``stride`` samples, then
+    ``n_blocks`` stacks of ``n_layers`` dilated convs with gated
+    activations (``tanh * sigmoid``), residual and skip connections; the
+    summed skips are pooled over time into a linear head.
 
     Parameters
     ----------
@@ -264,11 +276,23 @@ class WaveNetClassifier(BaseNetClassifier):
     causal : bool, default=False
         Left-padded causal convs as in the original WaveNet; the default
         centred convs suit whole-clip classification.
-    stride : int, default=16
-        Downsampling factor of the strided front-end conv; 1 works on every
-        sample (slow).
+    frontend : {"gabor", "conv"}, default="gabor"
+        ``"gabor"``: ``n_filters`` Gabor filters, each with a learnable
+        centre frequency and width (started on a mel-like scale), whose log
+        band powers feed the dilated stacks: a learnable log-mel
+        spectrogram. ``"conv"``: one free strided conv with kernel ``2 *
+        stride`` (it learns the training clips by heart: 0.65 against 0.95
+        on unseen FSDD speakers).
+    n_filters : int, default=40
+        Filters of the ``"gabor"`` front end.
+    stride : int, default=128
+        Samples between the front end's output steps (16 ms at 8 kHz, 8 ms
+        at 16 kHz); 1 works on every sample (slow).
     dropout : float, default=0.2
         Dropout before the final linear layer.
+    global_pooling : {"avg", "max", "avgmax"}, default="avgmax"
+        Pooling of the summed skips over time; ``"avgmax"`` concatenates
+        their mean and maximum.
     crop : int or None, default=None
         Random-crop training: each epoch, every clip is cut to one fresh
         random window of ``crop`` samples (drawn from ``random_state``), so
@@ -282,7 +306,7 @@ class WaveNetClassifier(BaseNetClassifier):
     crop_hop : int or None, default=None
         Samples between the starts of the prediction windows; None is half a
         crop. A last window ends at the clip's end, so all of it is seen.
-    augment : None, "default" or dict, default=None
+    augment : None, "default" or dict, default="default"
         Train-only augmentation of each training batch (after the crop),
         every draw from ``random_state``; predictions are never augmented.
         A dict takes any of: ``"gain_db"`` (largest random gain in dB),
@@ -291,11 +315,17 @@ class WaveNetClassifier(BaseNetClassifier):
         circular shift in samples), ``"time_mask"`` and ``"n_masks"``
         (stretches of at most that many samples set to the clip's mean)
         and ``"mixup"`` (the Beta parameter alpha). ``"default"`` is
-        ``{"gain_db": 6.0, "snr_db": (10.0, 40.0), "time_mask": samples //
-        10, "n_masks": 1}``; mixup is opt-in. Each clip is standardised in
-        the net, so gain matters only together with noise.
-    lr : float, default=1e-3
-        Learning rate of the optimizer.
+        ``{"gain_db": 6.0, "snr_db": (10.0, 40.0), "time_shift": samples //
+        10, "time_mask": samples // 10, "n_masks": 1}`` with ``samples`` the
+        crop (or clip) length; mixup is opt-in. None trains on the clips as
+        they are. Each clip is standardised in the net, so gain matters only
+        together with noise.
+    lr : float, default=3e-3
+        Learning rate of the optimizer: the peak of the one-cycle schedule.
+    lr_schedule : {"onecycle", "cosine", "constant"}, default="onecycle"
+        How the learning rate moves over the epochs, set before every
+        training step; see :class:`CNNClassifier` (one cycle: a warm-up
+        over the first 30 % of the steps, then a cosine decay).
     max_epochs : int, default=20
         Number of passes over the training data (fewer with early stopping).
     batch_size : int, default=16
@@ -389,7 +419,10 @@ class WaveNetClassifier(BaseNetClassifier):
         "skip_channels": [Interval(Integral, 1, None, closed="left")],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "causal": ["boolean"],
+        "frontend": [StrOptions({"gabor", "conv"})],
+        "n_filters": [Interval(Integral, 1, None, closed="left")],
         "stride": [Interval(Integral, 1, None, closed="left")],
+        "global_pooling": [StrOptions({"avg", "max", "avgmax"})],
     }
 
     def __init__(
@@ -401,12 +434,16 @@ class WaveNetClassifier(BaseNetClassifier):
         skip_channels=64,
         kernel_size=2,
         causal=False,
-        stride=16,
+        frontend="gabor",
+        n_filters=40,
+        stride=128,
         dropout=0.2,
+        global_pooling="avgmax",
         crop=None,
         crop_hop=None,
-        augment=None,
-        lr=1e-3,
+        augment="default",
+        lr=3e-3,
+        lr_schedule="onecycle",
         max_epochs=20,
         batch_size=16,
         optimizer="adam",
@@ -423,12 +460,16 @@ class WaveNetClassifier(BaseNetClassifier):
         self.skip_channels = skip_channels
         self.kernel_size = kernel_size
         self.causal = causal
+        self.frontend = frontend
+        self.n_filters = n_filters
         self.stride = stride
         self.dropout = dropout
+        self.global_pooling = global_pooling
         self.crop = crop
         self.crop_hop = crop_hop
         self.augment = augment
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -446,12 +487,16 @@ class WaveNetClassifier(BaseNetClassifier):
                     _base.MAX_LOADED_LAYERS, "MAX_LOADED_LAYERS")
         self._bound("kernel_size", self.kernel_size, _base.MAX_LOADED_KERNEL,
                     "MAX_LOADED_KERNEL")
-        for what in ("residual_channels", "skip_channels"):
+        for what in ("residual_channels", "skip_channels", "n_filters"):
             self._bound(what, getattr(self, what), _base.MAX_LOADED_WIDTH, "MAX_LOADED_WIDTH")
         self._bound("the last dilation x (kernel_size - 1)",
                     2 ** (self.n_layers - 1) * (self.kernel_size - 1), _base.MAX_LOADED_SPAN,
                     "MAX_LOADED_SPAN")
         self._bound("stride", self.stride, _base.MAX_LOADED_SPAN, "MAX_LOADED_SPAN")
+        if self.frontend == "gabor":  # filters built at each forward pass, 2 numbers each
+            self._bound("the Gabor filters' taps (4 x n_filters x stride)",
+                        4 * self.n_filters * self.stride, _base.MAX_LOADED_TAPS,
+                        "MAX_LOADED_TAPS")
 
     def _module_params(self):
         return dict(
@@ -461,7 +506,10 @@ class WaveNetClassifier(BaseNetClassifier):
             skip_channels=self.skip_channels,
             kernel_size=self.kernel_size,
             causal=self.causal,
+            frontend=self.frontend,
+            n_filters=self.n_filters,
             stride=self.stride,
             dropout=self.dropout,
+            global_pooling=self.global_pooling,
             in_channels=self.input_shape_[0],
         )

@@ -3,6 +3,7 @@
 Both are plain :class:`torch.nn.Module` classes that take a batch and return
 class logits of shape ``(batch, n_classes)``; they end in a global pooling
 head, so any input length (and, for the CNN, any number of mel bands) works.
+:class:`GaborFilterbank` is the WaveNet's learnable front end.
 Nothing here knows about scikit-learn; :mod:`skaudio.nets.estimators` wraps
 them.
 
@@ -17,11 +18,13 @@ torch.Size([2, 3])
 torch.Size([2, 3])
 """
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["MelCNN", "WaveNet", "block_widths"]
+__all__ = ["GaborFilterbank", "MelCNN", "WaveNet", "block_widths"]
 
 ARCHITECTURES = ("plain", "resnet", "vgg", "densenet")
 
@@ -258,6 +261,95 @@ class _GatedResidualLayer(nn.Module):
         return x + self.residual(z), self.skip(z)
 
 
+def _mel_spaced(n_filters, low=0.004, high=0.45):
+    """Centres and half-power widths, in cycles per sample, of a mel-like filterbank.
+
+    The mel scale is taken as for a 16 kHz signal (``low`` to ``high`` of the
+    sample rate: 64 Hz to 7.2 kHz there); each filter's width is the spacing
+    of its neighbours, like a triangular mel filter's.
+    """
+    def to_mel(f):
+        return 2595.0 * math.log10(1.0 + f * 16000.0 / 700.0)
+
+    def from_mel(m):
+        return (10.0 ** (m / 2595.0) - 1.0) * 700.0 / 16000.0
+
+    lo, hi = to_mel(low), to_mel(high)
+    edges = torch.tensor([from_mel(lo + (hi - lo) * i / (n_filters + 1))
+                          for i in range(n_filters + 2)])
+    return edges[1:-1], (edges[2:] - edges[:-2]) / 2
+
+
+class GaborFilterbank(nn.Module):
+    """A learnable filterbank on raw audio: log band powers from Gabor filters.
+
+    Each of ``n_filters`` filters is a complex Gabor filter (a Gaussian
+    window times a cosine and a sine) with two learnable numbers, its
+    centre frequency and its width, as in LEAF (Zeghidour et al., 2021);
+    they start on a mel-like scale. The squared modulus of each filter's
+    output is averaged over windows ``hop`` samples apart, log-compressed
+    and batch-normalised per filter: a learnable log-mel spectrogram. With
+    two numbers per filter the front end cannot learn the training
+    speakers' waveforms by heart (free conv weights did: 0.75 on unseen
+    FSDD speakers against 0.95, ``benchmarks/results/nets_speed_crops.md``).
+
+    Parameters
+    ----------
+    n_filters : int, default=40
+        Number of filters (output channels).
+    hop : int, default=128
+        Samples between output frames.
+    in_channels : int, default=1
+        Input channels; they are averaged to mono first.
+
+    Notes
+    -----
+    Input ``(batch, in_channels, n_samples)``, output ``(batch, n_filters,
+    about n_samples / hop)``. The filters are ``2 * hop`` samples long and
+    evaluated every ``hop // 8`` samples.
+
+    Examples
+    --------
+    >>> import torch
+    >>> fb = GaborFilterbank(n_filters=8, hop=64)
+    >>> fb(torch.randn(2, 1, 8000)).shape
+    torch.Size([2, 8, 127])
+    """
+
+    def __init__(self, n_filters=40, hop=128, in_channels=1):
+        super().__init__()
+        self.n_filters = n_filters
+        self.kernel_size = max(2, 2 * hop)
+        self.conv_stride = max(1, hop // 8)
+        self.pool = max(1, hop // self.conv_stride)
+        centre, width = _mel_spaced(n_filters)
+        # a Gaussian's half-power width w (cycles/sample) has time sigma 2.355 / (2 pi w)
+        sigma = (2.355 / (2 * math.pi * width)).clamp(2.0, self.kernel_size / 5)
+        self.centre = nn.Parameter(centre.float())
+        self.sigma = nn.Parameter(sigma.float())
+        taps = torch.arange(self.kernel_size, dtype=torch.float32) - (self.kernel_size - 1) / 2
+        self.register_buffer("taps", taps, persistent=False)
+        self.norm = nn.BatchNorm1d(n_filters)
+
+    def filters(self):
+        """The cosine then the sine filters, shape ``(2 * n_filters, 1, kernel_size)``."""
+        centre = self.centre.clamp(0.0, 0.5)[:, None]
+        sigma = self.sigma.clamp(1.0, self.kernel_size / 2)[:, None]
+        window = torch.exp(-0.5 * (self.taps / sigma) ** 2)
+        window = window / window.sum(dim=1, keepdim=True)
+        phase = 2 * math.pi * centre * self.taps
+        return torch.cat([window * torch.cos(phase), window * torch.sin(phase)])[:, None]
+
+    def forward(self, x):
+        x = x.mean(dim=1, keepdim=True)
+        z = F.conv1d(x, self.filters(), stride=self.conv_stride, padding=self.kernel_size // 2)
+        power = z[:, :self.n_filters] ** 2 + z[:, self.n_filters:] ** 2
+        if self.pool > 1:
+            power = F.avg_pool1d(power, 2 * self.pool, stride=self.pool, padding=self.pool,
+                                 ceil_mode=True, count_include_pad=False)
+        return self.norm(torch.log(power + 1e-6))
+
+
 class WaveNet(nn.Module):
     """A WaveNet-style classifier over raw audio: gated dilated residual stacks.
 
@@ -278,12 +370,21 @@ class WaveNet(nn.Module):
     causal : bool, default=False
         Causal (left-padded) convs, as in the original WaveNet; non-causal
         centred convs suit clip classification where the whole clip is known.
-    stride : int, default=16
-        Downsampling factor of the strided front-end conv (kernel
-        ``2 * stride``) that turns raw samples into the residual stream;
-        1 keeps the full sample rate.
+    frontend : {"gabor", "conv"}, default="gabor"
+        What turns samples into the residual stream: ``"gabor"``, a
+        :class:`GaborFilterbank` (log band powers of ``n_filters`` learnable
+        Gabor filters, every ``stride`` samples) and a 1x1 conv;
+        ``"conv"``, one free strided conv (kernel ``2 * stride``).
+    n_filters : int, default=40
+        Filters of the ``"gabor"`` front end.
+    stride : int, default=128
+        Samples between the front end's output steps (its hop); 1 keeps the
+        full sample rate (slow).
     dropout : float, default=0.2
         Dropout before the final linear layer.
+    global_pooling : {"avg", "max", "avgmax"}, default="avgmax"
+        Pooling of the summed skips over time (``"avgmax"`` concatenates
+        the mean and the maximum).
     in_channels : int, default=1
         Channels of the input waveform.
 
@@ -312,20 +413,31 @@ class WaveNet(nn.Module):
         skip_channels=64,
         kernel_size=2,
         causal=False,
-        stride=16,
+        frontend="gabor",
+        n_filters=40,
+        stride=128,
         dropout=0.2,
+        global_pooling="avgmax",
         in_channels=1,
     ):
         super().__init__()
         self.input_norm = Standardize()
-        self.frontend_kernel = 2 * stride if stride > 1 else 1
-        self.frontend = nn.Conv1d(
-            in_channels,
-            residual_channels,
-            self.frontend_kernel,
-            stride=stride,
-            padding=stride // 2,
-        )
+        self.global_pooling = global_pooling
+        if frontend == "gabor":
+            self.frontend = nn.Sequential(
+                GaborFilterbank(n_filters, stride, in_channels),
+                nn.Conv1d(n_filters, residual_channels, 1),
+            )
+            self.frontend_kernel = 1  # the filterbank pads
+        else:
+            self.frontend_kernel = 2 * stride if stride > 1 else 1
+            self.frontend = nn.Conv1d(
+                in_channels,
+                residual_channels,
+                self.frontend_kernel,
+                stride=stride,
+                padding=stride // 2,
+            )
         self.layers = nn.ModuleList(
             _GatedResidualLayer(
                 residual_channels, skip_channels, kernel_size, 2**layer, causal
@@ -336,7 +448,8 @@ class WaveNet(nn.Module):
         self.post = nn.Sequential(
             nn.ReLU(), nn.Conv1d(skip_channels, skip_channels, 1), nn.ReLU()
         )
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(skip_channels, n_classes))
+        head_in = skip_channels * (2 if global_pooling == "avgmax" else 1)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(head_in, n_classes))
 
     def forward(self, x):
         short = self.frontend_kernel - x.shape[-1]
@@ -347,4 +460,4 @@ class WaveNet(nn.Module):
         for layer in self.layers:
             x, skip = layer(x)
             skips = skips + skip
-        return self.head(self.post(skips).mean(dim=2))
+        return self.head(_global_pool(self.post(skips), self.global_pooling))
