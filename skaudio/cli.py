@@ -281,14 +281,18 @@ def _predict(args):
     sr = _model_sr(model)
     duration = None if args.duration <= 0 else args.duration
     failed = 0
-    # decoding and resampling release the GIL: threads read the files of a chunk,
-    # the model's own transformers spread the features over args.n_jobs processes
+    read = partial(_read, sr=sr, offset=args.offset, duration=duration)
+    chunks = [args.audio[start:start + _PREDICT_CHUNK]
+              for start in range(0, len(args.audio), _PREDICT_CHUNK)]
+    # decoding and resampling release the GIL: threads read the next chunk's files
+    # while the model's own transformers analyse this chunk on args.n_jobs processes
     with ThreadPoolExecutor(max_workers=effective_n_jobs(args.n_jobs)) as pool:
-        for start in range(0, len(args.audio), _PREDICT_CHUNK):
-            names = args.audio[start:start + _PREDICT_CHUNK]
-            read = list(pool.map(partial(_read, sr=sr, offset=args.offset,
-                                         duration=duration), names))
-            good = [(name, clip) for name, clip in zip(names, read, strict=True)
+        pending = [pool.submit(read, name) for name in chunks[0]] if chunks else []
+        for i, names in enumerate(chunks):
+            clips = [future.result() for future in pending]
+            if i + 1 < len(chunks):
+                pending = [pool.submit(read, name) for name in chunks[i + 1]]
+            good = [(name, clip) for name, clip in zip(names, clips, strict=True)
                     if clip is not None]
             failed += len(names) - len(good) + _predict_chunk(model, good)
             sys.stdout.flush()

@@ -117,19 +117,40 @@ def _summarize_together(pending, parts):
 
     Blocks with the same statistics and row length are stacked and
     summarized in one call (every statistic is computed row by row, so the
-    values are those of separate calls): on short clips the per-call cost of
-    the statistics outweighs their arithmetic.
+    values are those of separate calls, up to the order of BLAS's additions
+    in the cosine statistics): on short clips the per-call cost of the
+    statistics outweighs their arithmetic.
     """
     groups = {}
     for index, stats, rows in pending:
         groups.setdefault((stats, rows.shape[-1]), []).append((index, rows))
     for (stats, _), members in groups.items():
-        stacked = members[0][1] if len(members) == 1 else np.vstack([r for _, r in members])
-        summary = summarize_rows(stacked, stats)
-        start = 0
-        for index, rows in members:
-            parts[index] = summary[start:start + rows.shape[0]].ravel()
-            start += rows.shape[0]
+        for batch in _batches(members):
+            stacked = batch[0][1] if len(batch) == 1 else np.vstack([r for _, r in batch])
+            summary = summarize_rows(stacked, stats)
+            start = 0
+            for index, rows in batch:
+                parts[index] = summary[start:start + rows.shape[0]].ravel()
+                start += rows.shape[0]
+
+
+# Values stacked into one statistics call at most: short clips gain from
+# stacking, and a long clip's rows are summarized block by block, so the
+# statistics' float64 copies stay small (a 30-min clip has 77,500 frames).
+_STACK_VALUES = 1 << 20
+
+
+def _batches(members):
+    """``members`` cut into runs of at most ``_STACK_VALUES`` values (at least one each)."""
+    batch, size = [], 0
+    for member in members:
+        if batch and size + member[1].size > _STACK_VALUES:
+            yield batch
+            batch, size = [], 0
+        batch.append(member)
+        size += member[1].size
+    if batch:
+        yield batch
 
 
 def _check_names(what, names, allowed, given, alternative):

@@ -131,6 +131,16 @@ def test_n_jobs_gives_identical_rows(music_clips):
     np.testing.assert_array_equal(one, two)
 
 
+def test_statistics_in_small_batches_give_the_same_row(monkeypatch, music_clips):
+    """A long clip's rows are summarized in batches to bound memory: same values."""
+    from skaudio import features
+
+    whole = LibrosaFeatures(features="full").fit_transform(music_clips[:1])
+    monkeypatch.setattr(features, "_STACK_VALUES", 1000)  # every block alone
+    batched = LibrosaFeatures(features="full").fit_transform(music_clips[:1])
+    np.testing.assert_allclose(batched, whole, rtol=1e-12, atol=1e-12)  # BLAS blocking
+
+
 def test_pandas_output_keeps_names(music_clips):
     features = LibrosaFeatures(features=["rms", "tempo"]).set_output(transform="pandas")
     frame = features.fit_transform(music_clips)
