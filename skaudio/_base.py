@@ -4,8 +4,9 @@ Every skaudio transformer turns each clip into one row: :class:`AudioTransformer
 declares the parameters they all share (how clips are read and mapped) and
 runs the per-clip function through :func:`skaudio._parallel.map_clips`;
 :class:`_FixedShapeTransformer` adds what tensor transformers share (one
-length per call, crop or pad to ``duration``, optional flattening). A new
-transformer is a module-level function of one clip and a thin class.
+length per call, crop or pad to ``duration``, optional flattening) and a
+per-batch step over the stacked per-clip results. A new transformer is a
+module-level function of one clip and a thin class.
 """
 
 import numbers
@@ -285,6 +286,13 @@ class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstima
     Subclasses define ``_clip_func`` (a module-level function ``f(y, *, sr,
     n_samples, pad_mode, **params)``), ``_clip_params()`` (``params``),
     ``_clip_shape(n_samples)`` and ``_column_names(shape)``.
+
+    Work that is faster on many clips at once (a batched torch STFT) goes in
+    ``_transform_batch(rows)``: it runs once per ``transform``, in the calling
+    process, on the stacked results of ``_clip_func`` (shape ``(n_clips,
+    *_row_shape(n_samples))``, NaN rows for bad clips, which must stay NaN)
+    and returns the output tensors. By default it returns ``rows`` unchanged
+    and ``_row_shape`` is ``_clip_shape``.
     """
 
     _common_constraints = {
@@ -351,17 +359,18 @@ class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstima
                 f"{self.n_samples_} samples, got clips of {n_samples}. Set duration "
                 f"to crop/pad every clip to one length."
             )
-        out_shape = None if n_samples is None else self._clip_shape(n_samples)
+        row_shape = None if n_samples is None else self._row_shape(n_samples)
         window = self._window()
         params = {"n_samples": window.target_samples, "pad_mode": window.pad_mode,
                   **self._clip_params()}
         try:
-            out = self._map_clips(type(self)._clip_func, clips, params=params,
-                                  out_shape=out_shape)
+            rows = self._map_clips(type(self)._clip_func, clips, params=params,
+                                   out_shape=row_shape)
         except SkaudioError:
             raise
         except ValueError as exc:  # files of different lengths cannot be stacked
             raise AudioValueError(_unequal_message(clips, window)) from exc
+        out = self._transform_batch(rows)
         if self.flatten:
             if self.n_samples_ is not None and out.shape[1:] != self._clip_shape(self.n_samples_):
                 raise AudioValueError(
@@ -396,6 +405,14 @@ class _FixedShapeTransformer(AudioTransformerMixin, TransformerMixin, BaseEstima
 
     def _check_params(self):
         """Checks across parameters; subclasses extend."""
+
+    def _row_shape(self, n_samples):
+        """Shape of one clip's result of ``_clip_func``, before ``_transform_batch``."""
+        return self._clip_shape(n_samples)
+
+    def _transform_batch(self, rows):
+        """The per-batch step: the stacked per-clip results -> the output tensors."""
+        return rows
 
     def _window(self):
         """How the clips are read: ``sr``, ``offset``, cropped or padded to ``duration``."""

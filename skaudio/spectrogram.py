@@ -2,6 +2,8 @@
 
 import numbers
 
+import numpy as np
+
 from ._base import _FixedShapeTransformer
 from ._clips import check_amplitude
 from ._sklearn_compat import Interval
@@ -10,11 +12,18 @@ from .functional.mel import fix_length, mel_spectrogram, n_frames
 __all__ = ["MelSpectrogram"]
 
 
-def _mel(y, *, sr, n_samples, pad_mode, **mel_params):
-    """One clip as a (1, n_mels, n_frames) float32 tensor (module level, for workers)."""
+def _mel_input(y, *, sr, n_samples, pad_mode):
+    """One checked clip, cropped or padded: a (1, n_samples) float32 waveform (module
+    level, for workers; also the per-clip step of the torch front end)."""
     check_amplitude(y)
     if n_samples is not None:
         y = fix_length(y, size=n_samples, pad_mode=pad_mode)
+    return np.asarray(y, dtype=np.float32)[None]
+
+
+def _mel(y, *, sr, n_samples, pad_mode, **mel_params):
+    """One clip as a (1, n_mels, n_frames) float32 tensor (module level, for workers)."""
+    y = _mel_input(y, sr=sr, n_samples=n_samples, pad_mode=pad_mode)[0]
     return mel_spectrogram(y, sr=sr, **mel_params)[None]
 
 

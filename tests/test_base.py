@@ -1,5 +1,7 @@
 """The clip-transformer base: a new transformer is one function and a thin class."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -9,28 +11,21 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from skaudio import BadClipsWarning, ClipFeatures, LibrosaFeatures, count_clips
+from skaudio import BadClipsWarning, LibrosaFeatures, RawWaveform, count_clips
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "user-guide" / "features.md"
 
 
-def crest(y, *, sr, frame):
-    """Peak over RMS in frames of `frame` samples: mean and max."""
-    frames = y[: len(y) // frame * frame].reshape(-1, frame)
-    ratio = np.abs(frames).max(axis=1) / np.maximum(np.sqrt((frames**2).mean(axis=1)), 1e-12)
-    return np.array([ratio.mean(), ratio.max()])
+def _guide_example():
+    """The code block of the guide's "Write your own transformer" section."""
+    section = GUIDE.read_text().split("## Write your own transformer", 1)[1]
+    return section.split("```python\n", 1)[1].split("\n```", 1)[0]
 
 
-class CrestFactor(ClipFeatures):
-    clip_function = staticmethod(crest)
-    feature_names = ("crest_mean", "crest_max")
-
-    def __init__(self, *, frame=2048, sr=22050, offset=0.0, duration=None, n_jobs=None,
-                 memory=None, on_error="raise", verbose=0):
-        super().__init__(sr=sr, offset=offset, duration=duration, n_jobs=n_jobs,
-                         memory=memory, on_error=on_error, verbose=verbose)
-        self.frame = frame
-
-    def _clip_params(self):
-        return {"frame": self.frame}  # passed to crest(), and part of the cache key
+# the documented example, run as written (as code of this module, so workers find it)
+_example = {"__name__": __name__}
+exec(compile(_guide_example(), str(GUIDE), "exec"), _example)
+crest, CrestFactor = _example["crest"], _example["CrestFactor"]
 
 
 def clips():
@@ -79,3 +74,48 @@ def test_bad_clips_and_bad_parameters():
     assert np.isnan(out[1]).all() and np.isfinite(out[0]).all()
     with pytest.raises(ValueError, match="on_error"):
         CrestFactor(on_error="skip").fit(X)
+
+
+# -- the per-batch hook of the tensor base (_FixedShapeTransformer) --------------------
+
+class BatchPeak(RawWaveform):
+    """The peak of every clip, taken once per transform over RawWaveform's stacked rows."""
+
+    batches = []  # the shapes the batch step saw, in order
+
+    def _row_shape(self, n_samples):
+        return (1, n_samples)
+
+    def _clip_shape(self, n_samples):
+        return (1,)
+
+    def _column_names(self, shape):
+        return ["peak"]
+
+    def _transform_batch(self, rows):
+        type(self).batches.append(rows.shape)
+        return np.abs(rows).max(axis=2)
+
+
+def test_the_batch_step_runs_once_per_transform_on_the_stacked_rows():
+    X, _ = clips()
+    X = X * np.arange(1, 7, dtype=np.float32)[:, None] / 8
+    BatchPeak.batches.clear()
+    model = BatchPeak(duration=0.5, flatten=True, n_jobs=2).fit(X)
+    state = dict(vars(model))
+    out = model.transform(X)
+    np.testing.assert_allclose(out[:, 0], np.abs(X[:, :11025]).max(axis=1))
+    assert out.dtype == np.float32 and BatchPeak.batches == [(6, 1, 11025)]
+    assert vars(model) == state  # transform sets nothing
+    assert model.get_feature_names_out().tolist() == ["peak"]
+
+
+def test_the_batch_step_keeps_a_bad_clip_a_row_of_nan():
+    X, _ = clips()
+    BatchPeak.batches.clear()
+    with pytest.warns(BadClipsWarning, match="1 of 3 clips"):
+        out = BatchPeak(duration=0.5, on_error="nan").fit_transform(
+            [X[0], np.array([np.nan] * 10), X[3]])
+    assert BatchPeak.batches == [(3, 1, 11025)]
+    assert np.isnan(out[1]).all() and np.isfinite(out[[0, 2]]).all()
+    assert out[0, 0] == pytest.approx(1.0, abs=1e-3)  # a full-scale sine

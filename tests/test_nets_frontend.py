@@ -11,8 +11,12 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from conftest import music_like  # noqa: E402
-from skaudio import BadClipsWarning, MelSpectrogram, SkaudioError  # noqa: E402
+from skaudio import (  # noqa: E402
+    BadClipsWarning,
+    MelSpectrogram,
+    SkaudioError,
+    count_clips,
+)
 from skaudio.nets import CNNClassifier, TorchMelSpectrogram  # noqa: E402
 
 SMALL = dict(n_fft=512, hop_length=256, n_mels=32)
@@ -40,7 +44,7 @@ def test_equals_mel_spectrogram_on_generated_music(music_clips, params):
     assert np.max(np.abs(ours - ref)) < DB_TOL
 
 
-def test_equals_mel_spectrogram_on_more_music():
+def test_equals_mel_spectrogram_on_more_music(music_like):
     clips = np.stack([music_like(seed=10 + i, bpm=70 + 13 * i, f0=110 * 1.3**i)
                       for i in range(10)])
     ours, ref = both(clips, duration=3.0)
@@ -135,6 +139,21 @@ def test_bad_file_gives_nan_tensor_with_on_error_nan(music_files, tmp_path):
     assert np.max(np.abs(out[[0, 2, 3, 4]] - ref)) < DB_TOL
     with pytest.raises(SkaudioError, match="missing.wav"):
         TorchMelSpectrogram(device="cpu", duration=1.0).fit_transform([missing])
+
+
+def test_cache_holds_the_waveforms_that_every_mel_setting_shares(music_clips, tmp_path):
+    """Per clip only the fixed-length waveform is computed (and cached); the mel is per batch."""
+    with count_clips() as first:
+        TorchMelSpectrogram(device="cpu", duration=1.0, memory=tmp_path, **SMALL).fit_transform(
+            music_clips)
+    other = dict(SMALL, n_mels=16, hop_length=128)
+    with count_clips() as second:
+        cached = TorchMelSpectrogram(device="cpu", duration=1.0, memory=tmp_path,
+                                     **other).fit_transform(music_clips)
+    assert (first.computed, second.computed, second.cached) == (4, 0, 4)
+    np.testing.assert_array_equal(
+        cached, TorchMelSpectrogram(device="cpu", duration=1.0, **other).fit_transform(music_clips))
+    assert "_map_clips" not in vars(TorchMelSpectrogram)  # the base's hook, no override
 
 
 def test_flatten_gives_mel_spectrogram_columns(music_clips):

@@ -14,24 +14,15 @@ import numbers
 import numpy as np
 import torch
 
-from skaudio._clips import check_amplitude
 from skaudio._sklearn_compat import Interval, StrOptions
-from skaudio.functional.mel import _mel_basis, fix_length
+from skaudio.functional.mel import _mel_basis
 from skaudio.nets._base import resolve_device
-from skaudio.spectrogram import MelSpectrogram
+from skaudio.spectrogram import MelSpectrogram, _mel_input
 
 __all__ = ["TorchMelSpectrogram", "torch_mel_spectrogram"]
 
 _AMIN = 1e-10  # librosa.power_to_db's floor: -100 dB
 _CPU_BATCH_BINS = 2**20  # STFT bins per CPU batch: small enough to stay in cache
-
-
-def _fixed_waveform(y, *, sr, n_samples, pad_mode):
-    """One checked clip as a (1, n_samples) float32 waveform (module level, for workers)."""
-    check_amplitude(y)
-    if n_samples is not None:
-        y = fix_length(y, size=n_samples, pad_mode=pad_mode)
-    return np.asarray(y, dtype=np.float32)[None]
 
 
 def torch_mel_spectrogram(y, *, sr, n_fft=2048, hop_length=512, n_mels=128, fmin=0.0,
@@ -200,7 +191,8 @@ class TorchMelSpectrogram(MelSpectrogram):
         "device": [StrOptions({"auto"}), str, torch.device],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
-    _clip_func = staticmethod(_fixed_waveform)
+    # per clip: MelSpectrogram's steps up to the STFT; the mel runs per batch
+    _clip_func = staticmethod(_mel_input)
 
     def __init__(self, *, sr=22050, n_fft=2048, hop_length=512, n_mels=128, fmin=0.0,
                  fmax=None, power=2.0, to_db=True, top_db=80.0, duration=None,
@@ -214,27 +206,28 @@ class TorchMelSpectrogram(MelSpectrogram):
         self.device = device
         self.batch_size = batch_size
 
-    def _map_clips(self, func, clips, params, out_shape=None):
-        """Load the fixed-length waveforms (shared machinery), then mel them in torch."""
-        n_samples = params["n_samples"]
-        # the waveform length when the mel shape is known beforehand (for NaN rows)
-        width = None if out_shape is None else n_samples or self._n_samples(clips)
-        waves = super()._map_clips(
-            _fixed_waveform, clips, params={"n_samples": n_samples, "pad_mode": self.pad_mode},
-            out_shape=None if width is None else (1, width))
-        waves = waves[:, 0]
+    def _clip_params(self):
+        """None beyond the window: the cache keys waveforms, which no mel setting changes."""
+        return {}
+
+    def _row_shape(self, n_samples):
+        return (1, n_samples)
+
+    def _transform_batch(self, rows):
+        """The waveforms' mel spectrograms, in torch batches; NaN rows (bad clips) stay NaN."""
+        waves = rows[:, 0]
         device = self._device()
         n_time = self._clip_shape(waves.shape[1])[2]
         out = np.full((len(waves), 1, self.n_mels, n_time), np.nan, dtype=np.float32)
-        good = np.flatnonzero(np.isfinite(waves).all(axis=1))  # NaN rows: bad clips
-        mel_params = {k: v for k, v in self._clip_params().items() if k != "pad_mode"}
+        good = np.flatnonzero(np.isfinite(waves).all(axis=1))
         batch_size = self._batch_size(n_time, device)
+        mel_params = super()._clip_params()
         with torch.no_grad():
             for start in range(0, len(good), batch_size):
-                rows = good[start:start + batch_size]
-                batch = torch.from_numpy(np.ascontiguousarray(waves[rows], dtype=np.float32))
-                mel = torch_mel_spectrogram(batch.to(device), sr=self.sr, **mel_params)
-                out[rows, 0] = mel.cpu().numpy()
+                batch = good[start:start + batch_size]
+                y = torch.from_numpy(np.ascontiguousarray(waves[batch], dtype=np.float32))
+                mel = torch_mel_spectrogram(y.to(device), sr=self.sr, **mel_params)
+                out[batch, 0] = mel.cpu().numpy()
         return out
 
     def _device(self):
