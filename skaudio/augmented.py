@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import _estimator_has, _is_numeric_table, record_input_columns
 from ._clips import as_clips
+from ._parallel import map_clips
 from ._sklearn_compat import HasMethods, Interval, check_feature_names, fit_context
 from .augment import _uniform_range, add_noise, pitch_shift, random_gain, time_shift
 
@@ -71,6 +72,11 @@ def augment_clip(y, *, sr, seed, gain_db=None, snr_db=None, time_shift_s=None,
     return np.ascontiguousarray(batch[0], dtype=np.float32)
 
 
+def _as_read(y, *, sr):
+    """A clip as :func:`skaudio._parallel.map_clips` reads it (module level, for workers)."""
+    return y
+
+
 class AugmentedClassifier(ClassifierMixin, BaseEstimator):
     """Fit a classifier on the training clips and seeded augmented copies of them.
 
@@ -107,8 +113,8 @@ class AugmentedClassifier(ClassifierMixin, BaseEstimator):
         Sample rate in Hz: files are read at it, arrays are taken to be at
         it. Give the inner transformer the same ``sr``.
     n_jobs : int or None, default=None
-        Parallel jobs making the copies (joblib); the copies do not depend
-        on it.
+        Parallel jobs reading the clips and making the copies (joblib); the
+        copies do not depend on it.
     random_state : int, RandomState instance or None, default=None
         Seeds every copy.
 
@@ -216,7 +222,8 @@ class AugmentedClassifier(ClassifierMixin, BaseEstimator):
                 f"X holds {len(clips)} clips but y holds {len(y)} labels; pass one label per "
                 f"clip."
             )
-        waves = [clips.load(i, sr=self.sr) for i in range(len(clips))]
+        waves, _ = map_clips(_as_read, clips, sr=self.sr, params={}, n_jobs=self.n_jobs,
+                             stack=False)
         seeds = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=(self.n_copies, len(waves)))
         settings = dict(sr=self.sr, gain_db=self.gain_db, snr_db=self.snr_db,
