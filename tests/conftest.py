@@ -9,7 +9,8 @@ these by name (fixtures), never import this module:
   parameters (a torch one is skipped where torch is not installed).
 * ``music_like(duration, sr, *, seed, bpm, f0)`` - a generated music-like clip;
   ``music_clips`` / ``music_files`` four of them (3 s, as arrays / float wav);
-  ``pcm_files`` eight 1 s ones as 16-bit wav; ``fsdd_files`` real spoken digits.
+  ``pcm_files`` eight 1 s ones as 16-bit wav; ``fsdd_files`` real spoken digits
+  (``fsdd_folder`` all of them).
 """
 
 import importlib
@@ -69,11 +70,18 @@ def _seed():
 
 
 @pytest.fixture(scope="session")
-def fsdd_files():
-    """A few real spoken-digit recordings (8 kHz wav), skipping where absent."""
+def fsdd_folder():
+    """The folder of all 3,000 real spoken-digit recordings (8 kHz wav), skipping where
+    absent."""
     if not FSDD.is_dir():
         pytest.skip(f"real recordings not found at {FSDD} (../shared/data/fsdd)")
-    files = sorted(FSDD.glob("*.wav"))
+    return FSDD
+
+
+@pytest.fixture(scope="session")
+def fsdd_files(fsdd_folder):
+    """A few real spoken-digit recordings (8 kHz wav), skipping where absent."""
+    files = sorted(fsdd_folder.glob("*.wav"))
     # two takes of each digit by two speakers: real, varied, short
     return [str(f) for f in files if f.stem.split("_")[1] in {"jackson", "theo"}
             and f.stem.split("_")[2] in {"0", "1"}]

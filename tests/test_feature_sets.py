@@ -13,7 +13,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from conftest import FSDD, music_like
 from skaudio import LibrosaFeatures, SegmentVotingClassifier
 from skaudio.features import PRESETS
 from skaudio.functional import (
@@ -74,7 +73,7 @@ def test_full_preset_works_at_any_sample_rate(fsdd_files):
     np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-4)
 
 
-def test_tempogram_and_rhythm_descriptors_follow_librosa(music_clips):
+def test_tempogram_and_rhythm_descriptors_follow_librosa(music_like):
     y = music_like(duration=8.0, bpm=120.0, seed=2)
     env = librosa.onset.onset_strength(y=y, sr=SR, aggregate=np.median)
     ours = frame_features(y, sr=SR, features=["rhythm", "tempo"])
@@ -91,9 +90,9 @@ def test_tempogram_and_rhythm_descriptors_follow_librosa(music_clips):
     assert clarity > 0.5 > noise[0] and confidence > 1.0
 
 
-def test_tempo_equals_beat_tracks_on_many_real_recordings(fsdd_files):
+def test_tempo_equals_beat_tracks_on_many_real_recordings(fsdd_folder):
     """Short real clips have flat tempograms where near-equal bins compete: no swaps allowed."""
-    for path in sorted(FSDD.glob("*.wav"))[::60]:  # fsdd_files skips where FSDD is absent
+    for path in sorted(fsdd_folder.glob("*.wav"))[::60]:
         y = librosa.load(path, sr=SR)[0]
         ours = frame_features(y, sr=SR, features=["tempo"])["tempo"][0]
         reference = np.atleast_1d(librosa.beat.beat_track(y=y, sr=SR)[0])[0]
@@ -201,7 +200,7 @@ def test_explicit_stats_override_the_presets_own(music_clips):
         == ["rms_mean", "rms_var"]
 
 
-def test_texture_windows_match_a_hand_computation():
+def test_texture_windows_match_a_hand_computation(music_like):
     y = music_like(duration=4.0, seed=3)
     features = LibrosaFeatures(features=["rms", "mfcc"], n_mfcc=2, stats=["mean", "std"],
                                texture_window=1.0)
@@ -222,7 +221,7 @@ def test_texture_windows_match_a_hand_computation():
     np.testing.assert_allclose(out[names.index("mfcc2_win_mean_std")], means.std(), rtol=1e-4)
 
 
-def test_texture_windows_pool_chroma_bins_and_waveforms():
+def test_texture_windows_pool_chroma_bins_and_waveforms(music_like):
     x = np.random.default_rng(0).random((3, 50))
     pooled = texture_windows(x, length=10, hop=10, pooled=True)
     expected = [(x[:, s:s + 10].mean(), x[:, s:s + 10].var()) for s in range(0, 41, 10)]
@@ -245,7 +244,7 @@ def test_a_clip_shorter_than_one_texture_window_is_one_window(music_clips):
     np.testing.assert_allclose(windowed, [whole[0], 0.0, whole[1], 0.0], rtol=1e-9, atol=1e-9)
 
 
-def test_texture_windows_follow_offset_duration_and_segments(music_clips):
+def test_texture_windows_follow_offset_duration_and_segments(music_clips, music_like):
     y = np.concatenate(music_clips)
     windowed = dict(features=["rms"], texture_window=0.5)
     cut = LibrosaFeatures(offset=3.0, duration=3.0, **windowed).fit_transform(y[None])
