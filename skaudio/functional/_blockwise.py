@@ -21,10 +21,10 @@ reduced block by block (:class:`WaveformMoments`) and never held whole.
 
 from dataclasses import dataclass
 
-import librosa
 import numpy as np
 
-from .families import _Clip, _librosa_remarks_silenced
+from ._scaling import power_to_db
+from .families import _Clip
 from .rhythm import tempogram
 from .spectral import (
     _contrast_of_peaks_valleys,
@@ -143,86 +143,85 @@ def blockwise_frame_features(y, *, sr, features, n_fft=2048, hop_length=512, n_m
     series = {name: [] for name in (*local, *waveforms, "rms", "contrast", "candidates",
                                     "chroma", "mfcc", "log_mel", "beat_flux", "flux")}
     mel_peak = np.float32(0.0)
-    with _librosa_remarks_silenced():
-        # pass 1: everything local, and what the clip-wide steps need to know
-        for block in blocks:
-            clip, keep = block.clip(settings), block.frames
-            for name in local:
-                series[name].append(getattr(clip, name)[..., keep])
-            if wants["rms"] and "rms" not in local:
-                series["rms"].append(clip.rms[keep])
-            if wants["contrast"]:  # in dB against the loudest frame of the whole clip: later
-                series["contrast"].append(
-                    _contrast_peaks_valleys(clip.S[:, keep], sr=sr, n_fft=n_fft))
-            if wants["chroma"]:
-                series["candidates"].append(
-                    _tuning_candidates(clip.power[:, keep], sr=sr, n_fft=n_fft))
-            if wants["mel"]:
-                mel_peak = max(mel_peak, clip.mel_power[:, keep].max())
-            for name in waveforms:
-                part = getattr(clip, name)[block.samples]
-                series[name].append(WaveformMoments.of(part) if name in moments else part)
-            del clip
-        # pass 2: the steps that depend on the whole clip's tuning and loudest mel band
+    # pass 1: everything local, and what the clip-wide steps need to know
+    for block in blocks:
+        clip, keep = block.clip(settings), block.frames
+        for name in local:
+            series[name].append(getattr(clip, name)[..., keep])
+        if wants["rms"] and "rms" not in local:
+            series["rms"].append(clip.rms[keep])
+        if wants["contrast"]:  # in dB against the loudest frame of the whole clip: later
+            series["contrast"].append(
+                _contrast_peaks_valleys(clip.S[:, keep], sr=sr, n_fft=n_fft))
         if wants["chroma"]:
-            pitches, mags = zip(*series.pop("candidates"), strict=True)
-            tuning = _tuning_of_candidates(np.concatenate(pitches), np.concatenate(mags),
-                                           bins_per_octave=n_chroma)
-        # librosa.power_to_db clips at 80 dB below the loudest mel band of the whole clip
-        db_floor = librosa.power_to_db(np.array([mel_peak], dtype=np.float32))[0] - 80.0
-        previous = None  # the last log-mel frame of the block before: the flux spans blocks
-        for block in blocks if wants["chroma"] or wants["mel"] else ():
-            clip, keep = block.clip(settings), block.frames
-            if wants["chroma"]:
-                clip.__dict__["tuning"] = tuning
-                series["chroma"].append(clip.chroma_stft[:, keep])
-            if wants["mel"]:
-                log_mel = np.maximum(librosa.power_to_db(clip.mel_power[:, keep], top_db=None),
-                                     db_floor)
-                clip.__dict__["log_mel"] = log_mel
-                series["mfcc"].append(clip.mfcc)
-                if "log_mel" in features:
-                    series["log_mel"].append(log_mel)
-                if wants["beat"]:
-                    series["beat_flux"].append(_flux(log_mel, previous, aggregate=np.median))
-                if "onset_strength" in features:
-                    series["flux"].append(_flux(log_mel, previous, aggregate=np.mean))
-                previous = log_mel[:, -1:]
-            del clip
-
-        whole = _Clip(y, *settings)
-        for name in ("D", "S", "power", "mel_power", "log_mel"):  # never computed whole
-            whole.__dict__[name] = None
-        out = {name: np.concatenate(series.pop(name), axis=-1) for name in local}
-        if wants["rms"]:
-            whole.__dict__["rms"] = out.get("rms")
-            if whole.rms is None:
-                whole.__dict__["rms"] = np.concatenate(series.pop("rms"))
-        if wants["contrast"]:
-            peaks, valleys = zip(*series.pop("contrast"), strict=True)
-            out["spectral_contrast"] = _contrast_of_peaks_valleys(
-                np.concatenate(peaks, axis=-1), np.concatenate(valleys, axis=-1))
-        if wants["chroma"]:
-            whole.__dict__["chroma_stft"] = np.concatenate(series.pop("chroma"), axis=-1)
+            series["candidates"].append(
+                _tuning_candidates(clip.power[:, keep], sr=sr, n_fft=n_fft))
         if wants["mel"]:
-            whole.__dict__["mfcc"] = np.concatenate(series.pop("mfcc"), axis=-1)
-            lag = 1 + n_fft // (2 * hop_length)  # librosa.onset.onset_strength's centring
-            if "log_mel" in features:
-                out["log_mel"] = np.concatenate(series.pop("log_mel"), axis=-1)
-            if "onset_strength" in features:
-                out["onset_strength"] = _envelope(series.pop("flux"), lag, n_frames)
-            if wants["beat"]:
-                whole.__dict__["_beat_envelope"] = _envelope(series.pop("beat_flux"), lag,
-                                                             n_frames)
-                whole.__dict__["_tempogram"] = _mean_tempogram(
-                    whole._beat_envelope, sr=sr, hop_length=hop_length, block_frames=block_frames)
+            mel_peak = max(mel_peak, clip.mel_power[:, keep].max())
         for name in waveforms:
-            parts = series.pop(name)
-            out[name] = (sum(parts[1:], parts[0]) if name in moments
-                         else np.concatenate(parts))
-        for name in features:
-            if name not in out:
-                out[name] = getattr(whole, name)
+            part = getattr(clip, name)[block.samples]
+            series[name].append(WaveformMoments.of(part) if name in moments else part)
+        del clip
+    # pass 2: the steps that depend on the whole clip's tuning and loudest mel band
+    if wants["chroma"]:
+        pitches, mags = zip(*series.pop("candidates"), strict=True)
+        tuning = _tuning_of_candidates(np.concatenate(pitches), np.concatenate(mags),
+                                       bins_per_octave=n_chroma)
+    # librosa.power_to_db clips at 80 dB below the loudest mel band of the whole clip
+    db_floor = power_to_db(np.array([mel_peak], dtype=np.float32))[0] - 80.0
+    previous = None  # the last log-mel frame of the block before: the flux spans blocks
+    for block in blocks if wants["chroma"] or wants["mel"] else ():
+        clip, keep = block.clip(settings), block.frames
+        if wants["chroma"]:
+            clip.__dict__["tuning"] = tuning
+            series["chroma"].append(clip.chroma_stft[:, keep])
+        if wants["mel"]:
+            log_mel = np.maximum(power_to_db(clip.mel_power[:, keep], top_db=None),
+                                 db_floor)
+            clip.__dict__["log_mel"] = log_mel
+            series["mfcc"].append(clip.mfcc)
+            if "log_mel" in features:
+                series["log_mel"].append(log_mel)
+            if wants["beat"]:
+                series["beat_flux"].append(_flux(log_mel, previous, aggregate=np.median))
+            if "onset_strength" in features:
+                series["flux"].append(_flux(log_mel, previous, aggregate=np.mean))
+            previous = log_mel[:, -1:]
+        del clip
+
+    whole = _Clip(y, *settings)
+    for name in ("D", "S", "power", "mel_power", "log_mel"):  # never computed whole
+        whole.__dict__[name] = None
+    out = {name: np.concatenate(series.pop(name), axis=-1) for name in local}
+    if wants["rms"]:
+        whole.__dict__["rms"] = out.get("rms")
+        if whole.rms is None:
+            whole.__dict__["rms"] = np.concatenate(series.pop("rms"))
+    if wants["contrast"]:
+        peaks, valleys = zip(*series.pop("contrast"), strict=True)
+        out["spectral_contrast"] = _contrast_of_peaks_valleys(
+            np.concatenate(peaks, axis=-1), np.concatenate(valleys, axis=-1))
+    if wants["chroma"]:
+        whole.__dict__["chroma_stft"] = np.concatenate(series.pop("chroma"), axis=-1)
+    if wants["mel"]:
+        whole.__dict__["mfcc"] = np.concatenate(series.pop("mfcc"), axis=-1)
+        lag = 1 + n_fft // (2 * hop_length)  # librosa.onset.onset_strength's centring
+        if "log_mel" in features:
+            out["log_mel"] = np.concatenate(series.pop("log_mel"), axis=-1)
+        if "onset_strength" in features:
+            out["onset_strength"] = _envelope(series.pop("flux"), lag, n_frames)
+        if wants["beat"]:
+            whole.__dict__["_beat_envelope"] = _envelope(series.pop("beat_flux"), lag,
+                                                         n_frames)
+            whole.__dict__["_tempogram"] = _mean_tempogram(
+                whole._beat_envelope, sr=sr, hop_length=hop_length, block_frames=block_frames)
+    for name in waveforms:
+        parts = series.pop(name)
+        out[name] = (sum(parts[1:], parts[0]) if name in moments
+                     else np.concatenate(parts))
+    for name in features:
+        if name not in out:
+            out[name] = getattr(whole, name)
     return {name: out[name] for name in features}
 
 

@@ -2,11 +2,11 @@
 
 from functools import lru_cache
 
-import librosa
 import numba
 import numpy as np
 import scipy.fft
 
+from ._filters import hann_window
 from ._median import median_filters_both_axes
 
 __all__ = ["harmonic_mask", "harmonic_ratio", "hpss", "hpss_waveforms", "istft"]
@@ -220,10 +220,12 @@ def _stft(y, *, n_fft, hop_length):
     window = _hann(n_fft)
     padded = np.pad(y, n_fft // 2)
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length]
-    out = np.empty((frames.shape[0], 1 + n_fft // 2), dtype=librosa.util.dtype_r2c(y.dtype))
-    rfft = librosa.get_fftlib().rfft
-    for start in range(0, frames.shape[0], _STFT_BLOCK):
-        out[start:start + _STFT_BLOCK] = rfft(window * frames[start:start + _STFT_BLOCK], axis=-1)
+    # librosa.util.dtype_r2c: complex128 for float64 audio, complex64 for anything else
+    dtype = np.complex128 if y.dtype == np.float64 else np.complex64
+    out = np.empty((frames.shape[0], 1 + n_fft // 2), dtype=dtype)
+    for start in range(0, frames.shape[0], _STFT_BLOCK):  # librosa's FFT library: scipy.fft
+        out[start:start + _STFT_BLOCK] = scipy.fft.rfft(window * frames[start:start + _STFT_BLOCK],
+                                                        axis=-1)
     return out.T
 
 
@@ -264,7 +266,9 @@ def istft(D, *, n_fft, hop_length, length, dtype=np.float32):
 
 def _istft(D, mask, *, n_fft, hop_length, length, dtype):
     """:func:`istft` of ``D * mask`` (of ``D`` when ``mask`` is None)."""
-    if n_fft % hop_length:
+    if n_fft % hop_length:  # not on the default path: librosa itself
+        import librosa
+
         masked = D if mask is None else D * mask
         return librosa.istft(masked, n_fft=n_fft, hop_length=hop_length, length=length,
                              dtype=dtype)
@@ -344,7 +348,7 @@ def _overlap_add_normalized(frames, window, squared, hop_length, start, out):  #
 
 @lru_cache(maxsize=16)
 def _hann(n_fft):
-    """``librosa.filters.get_window("hann", n_fft, fftbins=True)`` (float64), made once."""
-    window = librosa.filters.get_window("hann", n_fft, fftbins=True)
+    """:func:`~skaudio.functional._filters.hann_window` (float64), made once."""
+    window = hann_window(n_fft)
     window.flags.writeable = False
     return window

@@ -9,14 +9,15 @@ power spectrogram, one mel spectrogram and one onset envelope serve them
 all, each computed only when a requested family needs it.
 """
 
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-import librosa
 import numpy as np
+import scipy.fft
+import scipy.signal
 
+from ._filters import fft_frequencies
+from ._scaling import amplitude_to_db, normalize, power_to_db
 from .decompose import _stft, harmonic_mask, harmonic_ratio, hpss_waveforms
 from .mel import _mel_power
 from .rhythm import RHYTHM_DESCRIPTORS, onset_envelope, rhythm_descriptors, tempo, tempogram
@@ -168,17 +169,7 @@ def frame_features(y, *, sr, features=FEATURES, n_fft=2048, hop_length=512, n_mf
     440
     """
     clip = _Clip(y, sr, n_fft, hop_length, n_mfcc, n_chroma, n_mels)
-    with _librosa_remarks_silenced():
-        return {name: getattr(clip, name) for name in features}
-
-
-@contextmanager
-def _librosa_remarks_silenced():
-    """librosa's own remarks on short and silent clips: documented behaviour here."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="n_fft=.* is too large", category=UserWarning)
-        warnings.filterwarnings("ignore", message="Trying to estimate tuning", category=UserWarning)
-        yield
+    return {name: getattr(clip, name) for name in features}
 
 
 class _Clip:
@@ -203,7 +194,7 @@ class _Clip:
 
     @cached_property
     def freqs(self):
-        return librosa.fft_frequencies(sr=self.sr, n_fft=self.n_fft)
+        return fft_frequencies(sr=self.sr, n_fft=self.n_fft)
 
     @cached_property
     def _centroid_bandwidth(self):
@@ -215,7 +206,7 @@ class _Clip:
 
     @cached_property
     def log_mel(self):
-        return librosa.power_to_db(self.mel_power)
+        return power_to_db(self.mel_power)
 
     @cached_property
     def _beat_envelope(self):  # the onset envelope behind beat_track's tempo
@@ -260,7 +251,7 @@ class _Clip:
 
     @property
     def rms_db(self):
-        return librosa.amplitude_to_db(self.rms)
+        return amplitude_to_db(self.rms)
 
     @property
     def zero_crossing_rate(self):
@@ -312,7 +303,8 @@ class _Clip:
 
     @cached_property
     def mfcc(self):
-        return librosa.feature.mfcc(S=self.log_mel, sr=self.sr, n_mfcc=self.n_mfcc)
+        # librosa.feature.mfcc(S=log_mel): its DCT (scipy.fft's), first n_mfcc rows
+        return scipy.fft.dct(self.log_mel, axis=-2, type=2, norm="ortho")[..., :self.n_mfcc, :]
 
     @property
     def mfcc_delta(self):
@@ -324,7 +316,7 @@ class _Clip:
 
     @property
     def tonnetz(self):
-        return librosa.feature.tonnetz(chroma=self.chroma_stft, sr=self.sr)
+        return _tonnetz(self.chroma_stft)
 
 
 def _delta(x, *, order):
@@ -351,7 +343,27 @@ def _delta(x, *, order):
 
 @lru_cache(maxsize=8)
 def _savgol_operator(width, order):
-    """``librosa.feature.delta`` of every unit signal of length ``width``: its matrix."""
-    operator = librosa.feature.delta(np.eye(width), width=width, order=order, axis=0)
+    """``librosa.feature.delta`` of every unit signal of length ``width``: its matrix.
+
+    librosa's delta is scipy's Savitzky-Golay filter: a polynomial of degree
+    ``order``, its ``order``-th derivative, the edges interpolated.
+    """
+    operator = scipy.signal.savgol_filter(np.eye(width), width, polyorder=order, deriv=order,
+                                          axis=0, mode="interp")
     operator.flags.writeable = False
     return operator
+
+
+def _tonnetz(chroma):
+    """``librosa.feature.tonnetz(chroma=chroma)``: the chroma projected on three circles.
+
+    The fifths, minor thirds and major thirds circles (sine and cosine
+    each) of the L1-normalized chroma, with librosa's weights and steps.
+    """
+    dim_map = np.linspace(0, 12, num=chroma.shape[-2], endpoint=False)
+    scale = np.asarray([7.0 / 6, 7.0 / 6, 3.0 / 2, 3.0 / 2, 2.0 / 3, 2.0 / 3])
+    V = np.multiply.outer(scale, dim_map)
+    V[::2] -= 0.5  # even rows: sines
+    R = np.array([1, 1, 1, 1, 0.5, 0.5])  # fifths, minor thirds, major thirds
+    phi = R[:, np.newaxis] * np.cos(np.pi * V)
+    return np.einsum("pc,...ci->...pi", phi, normalize(chroma, norm=1, axis=-2), optimize=True)

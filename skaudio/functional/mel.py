@@ -10,10 +10,11 @@ number of samples.
 
 from functools import lru_cache
 
-import librosa
 import numba
 import numpy as np
 
+from ._filters import mel_filters
+from ._scaling import power_to_db
 from .decompose import _stft
 
 __all__ = ["fix_length", "mel_spectrogram", "n_frames"]
@@ -21,7 +22,7 @@ __all__ = ["fix_length", "mel_spectrogram", "n_frames"]
 
 @lru_cache(maxsize=16)
 def _mel_basis(sr, n_fft, n_mels, fmin, fmax):
-    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    basis = mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
     basis.flags.writeable = False  # shared between calls
     return basis
 
@@ -61,7 +62,8 @@ def _mel_bands(sr, n_fft, n_mels, fmin, fmax):
     empty = ~nonzero.any(axis=1)
     starts = np.where(empty, 0, np.argmax(nonzero, axis=1))
     stops = np.where(empty, 0, basis.shape[1] - np.argmax(nonzero[:, ::-1], axis=1))
-    weights = np.concatenate([basis[m, a:b] for m, (a, b) in enumerate(zip(starts, stops))])
+    bands = enumerate(zip(starts, stops, strict=True))
+    weights = np.concatenate([basis[m, a:b] for m, (a, b) in bands])
     return weights.astype(np.float64), starts, stops
 
 
@@ -157,7 +159,8 @@ def mel_spectrogram(y, *, sr, n_fft=2048, hop_length=512, n_mels=128, fmin=0.0, 
     >>> S = mel_spectrogram(y, sr=22050, n_mels=64)
     >>> S.shape, S.dtype
     ((64, 44), dtype('float32'))
-    >>> mel_hz = librosa.mel_frequencies(n_mels=64, fmax=11025)
+    >>> from skaudio.functional._filters import mel_frequencies
+    >>> mel_hz = mel_frequencies(64, fmin=0.0, fmax=11025.0)
     >>> bool(abs(mel_hz[S[:, 20].argmax()] - 440) < 30)  # the band of the tone
     True
     """
@@ -165,7 +168,7 @@ def mel_spectrogram(y, *, sr, n_fft=2048, hop_length=512, n_mels=128, fmin=0.0, 
     S = np.abs(_stft(y, n_fft=n_fft, hop_length=hop_length)) ** power
     mel = _mel_basis(sr, n_fft, n_mels, float(fmin), None if fmax is None else float(fmax)) @ S
     if to_db:
-        mel = librosa.power_to_db(mel, ref=1.0, top_db=top_db)
+        mel = power_to_db(mel, top_db=top_db)
     return mel.astype(np.float32, copy=False)
 
 

@@ -8,10 +8,11 @@ descriptors; :func:`tempo` is ``librosa.feature.tempo`` on it, i.e. the
 tempo of ``librosa.beat.beat_track``.
 """
 
-import librosa
 import numba
 import numpy as np
 import scipy.fft
+
+from ._filters import hann_window, tempo_frequencies
 
 __all__ = ["RHYTHM_DESCRIPTORS", "onset_envelope", "rhythm_descriptors", "tempo", "tempogram"]
 
@@ -25,7 +26,9 @@ _TEMPOGRAM_BLOCK = 128  # frames autocorrelated per FFT call: their spectra stay
 def onset_envelope(log_mel, *, sr, n_fft=2048, hop_length=512, aggregate=np.mean):
     """Onset strength (spectral flux) of a log-mel spectrogram.
 
-    ``librosa.onset.onset_strength(S=log_mel, ...)``: with the default
+    ``librosa.onset.onset_strength(S=log_mel, ...)`` (the positive rise of
+    each band over the frame before, aggregated over bands, delayed by the
+    centring of the frames' windows): with the default
     ``aggregate=np.mean`` it equals ``librosa.onset.onset_strength(y=y,
     sr=sr)``; with ``np.median`` it is the envelope behind the tempo of
     ``librosa.beat.beat_track``.
@@ -61,8 +64,12 @@ def onset_envelope(log_mel, *, sr, n_fft=2048, hop_length=512, aggregate=np.mean
         if lag < envelope.size:
             _median_flux(np.ascontiguousarray(log_mel), log_mel.dtype.type(0.5), envelope[lag:])
         return envelope
-    return librosa.onset.onset_strength(S=log_mel, sr=sr, n_fft=n_fft, hop_length=hop_length,
-                                        aggregate=aggregate)
+    log_mel = np.atleast_2d(log_mel)
+    flux = np.maximum(0.0, log_mel[..., 1:] - log_mel[..., :-1])
+    envelope = np.asarray(aggregate(flux, axis=-2), dtype=flux.dtype)
+    lag = 1 + n_fft // (2 * hop_length)
+    padding = [(0, 0)] * (envelope.ndim - 1) + [(lag, 0)]
+    return np.pad(envelope, padding)[..., :log_mel.shape[-1]]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -153,12 +160,12 @@ def tempogram(envelope, *, sr, hop_length=512, ac_size=8.0):
     >>> tg.shape == ref.shape and bool(np.allclose(tg, ref, atol=1e-6))
     True
     """
-    win_length = int(librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length))
+    win_length = int(ac_size * sr) // hop_length  # librosa.time_to_frames
     n = envelope.shape[-1]
     half = win_length // 2
     padded = np.pad(envelope, (half, half), mode="linear_ramp", end_values=(0, 0))
     frames = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
-    window = librosa.filters.get_window("hann", win_length, fftbins=True)
+    window = hann_window(win_length)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
     out = np.empty((n, win_length), dtype=np.result_type(envelope, window))
     for start in range(0, n, _TEMPOGRAM_BLOCK):  # blocks of frames: their spectra stay in L2
@@ -204,9 +211,13 @@ def tempo(tempogram, *, sr, hop_length=512, start_bpm=120.0, std_bpm=1.0, max_te
     >>> round(tempo(tempogram(env, sr=22050), sr=22050))
     60
     """
-    return float(librosa.feature.tempo(tg=tempogram, sr=sr, hop_length=hop_length,
-                                       start_bpm=start_bpm, std_bpm=std_bpm,
-                                       max_tempo=max_tempo)[0])
+    mean_tg = np.mean(tempogram, axis=-1, keepdims=True)
+    bpms = tempo_frequencies(tempogram.shape[-2], sr=sr, hop_length=hop_length)
+    logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
+    logprior[:int(np.argmax(bpms < max_tempo))] = -np.inf
+    # log1p (librosa's): the prior weighs against a compressed autocorrelation
+    best = np.argmax(np.log1p(1e6 * mean_tg) + logprior[:, np.newaxis], axis=-2)
+    return float(bpms[best[0]])
 
 
 def rhythm_descriptors(envelope, tempogram, *, sr, hop_length=512, bpm=None):
@@ -257,13 +268,48 @@ def rhythm_descriptors(envelope, tempogram, *, sr, hop_length=512, bpm=None):
         bpm = tempo(tempogram, sr=sr, hop_length=hop_length)
     clarity = _pulse_clarity(envelope, sr=sr, hop_length=hop_length)
     mean_tg = tempogram.mean(axis=-1, dtype=np.float64)
-    bpms = librosa.tempo_frequencies(tempogram.shape[0], sr=sr, hop_length=hop_length)
+    bpms = tempo_frequencies(tempogram.shape[0], sr=sr, hop_length=hop_length)
     lag = int(np.argmin(np.abs(bpms[1:] - bpm))) + 1
     average = mean_tg[1:].mean()
     confidence = mean_tg[lag] / average if average > 0 else 0.0
-    onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=sr, hop_length=hop_length)
     seconds = envelope.shape[-1] * hop_length / sr
-    return np.array([clarity, confidence, len(onsets) / seconds], dtype=np.float64)
+    return np.array([clarity, confidence, _count_onsets(envelope, sr=sr, hop_length=hop_length)
+                     / seconds], dtype=np.float64)
+
+
+def _count_onsets(envelope, *, sr, hop_length):
+    """``len(librosa.onset.onset_detect(onset_envelope=envelope, sr=sr, hop_length=hop_length))``.
+
+    The envelope is scaled to [0, 1]; a frame is an onset when it is the
+    maximum of its neighbourhood (30 ms before, the frame itself after), at
+    least 0.07 above the mean of the 100 ms either side, and more than 30 ms
+    after the onset before. The means are those of librosa's numba kernel:
+    summed frame by frame in the envelope's dtype, divided in float64.
+    """
+    x = envelope - np.min(envelope, keepdims=True, axis=-1)
+    x /= np.max(x, keepdims=True, axis=-1) + np.finfo(x.dtype).tiny
+    if not x.any() or not np.all(np.isfinite(x)):
+        return 0
+    pre_max, pre_avg, wait = (int(np.ceil(seconds * sr // hop_length))
+                              for seconds in (0.03, 0.10, 0.03))
+    post_max, post_avg = 1, int(np.ceil(0.10 * sr // hop_length + 1))
+    n = x.shape[-1]
+    padded = np.pad(x, (pre_max, post_max - 1), constant_values=-np.inf)
+    local_max = np.lib.stride_tricks.sliding_window_view(padded, pre_max + post_max).max(axis=-1)
+    candidates = np.flatnonzero(x == local_max)
+    windows = np.pad(x, (pre_avg, post_avg - 1))[
+        candidates[:, np.newaxis] + np.arange(pre_avg + post_avg)]
+    total = np.zeros(candidates.size, dtype=x.dtype)
+    for column in windows.T:  # sequential sums, as the kernel's loop adds them
+        total += column
+    sizes = np.minimum(candidates + post_avg, n) - np.maximum(candidates - pre_avg, 0)
+    strong = candidates[x[candidates] >= total / sizes + np.float64(np.float32(0.07))]
+    count, next_allowed = 0, 0
+    for frame in strong:  # each onset silences the next `wait` frames
+        if frame >= next_allowed:
+            count += 1
+            next_allowed = frame + wait + 1
+    return count
 
 
 def _pulse_clarity(envelope, *, sr, hop_length, min_bpm=30.0, max_bpm=300.0):

@@ -5,11 +5,14 @@ the same input; they take the spectrogram rather than the audio so one STFT
 serves them all (see :func:`skaudio.functional.frame_features`).
 """
 
+import warnings
 from functools import lru_cache
 
-import librosa
 import numba
 import numpy as np
+
+from ._filters import _hz_to_octs, chroma_filters, fft_frequencies
+from ._scaling import normalize, power_to_db
 
 __all__ = ["spectral_centroid_bandwidth", "spectral_contrast", "spectral_flatness",
            "spectral_rolloff", "zero_crossing_rate"]
@@ -153,8 +156,14 @@ def _estimate_tuning(S, *, sr, n_fft, bins_per_octave=12, fmin=150.0, fmax=4000.
     float64 rounded to ``S``'s dtype, as its numba stencil does).
     """
     candidates = _tuning_candidates(S, sr=sr, n_fft=n_fft, fmin=fmin, fmax=fmax)
-    if candidates is None:
-        return librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave)
+    if candidates is None:  # an STFT too coarse or a rate too low for the band: librosa's path
+        import librosa
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Trying to estimate tuning",
+                                    category=UserWarning)
+            return librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft,
+                                           bins_per_octave=bins_per_octave)
     return _tuning_of_candidates(*candidates, bins_per_octave=bins_per_octave)
 
 
@@ -166,7 +175,7 @@ def _tuning_candidates(S, *, sr, n_fft, fmin=150.0, fmax=4000.0):
     None when the band does not fit inside ``S`` (librosa's own path is then
     the reference).
     """
-    freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    freqs = fft_frequencies(sr=sr, n_fft=n_fft)
     band = np.flatnonzero((max(fmin, 0) <= freqs) & (freqs < min(fmax, sr / 2)))
     if band.size == 0 or band[0] < 1 or band[-1] + 2 > S.shape[0]:
         return None
@@ -188,12 +197,30 @@ def _tuning_of_candidates(pitches, mags, *, bins_per_octave=12):
     """``librosa.estimate_tuning``'s last step: the tuning of the strongest half of the peaks."""
     voiced = pitches > 0
     threshold = np.median(mags[voiced]) if voiced.any() else 0.0
-    return librosa.pitch_tuning(pitches[(mags >= threshold) & voiced],
-                                bins_per_octave=bins_per_octave)
+    return _pitch_tuning(pitches[(mags >= threshold) & voiced], bins_per_octave=bins_per_octave)
+
+
+def _pitch_tuning(frequencies, *, bins_per_octave=12, resolution=0.01):
+    """``librosa.pitch_tuning``: the most common deviation of ``frequencies`` from the scale.
+
+    In fractions of a bin, from -0.5 to 0.5 (a histogram of ``resolution``
+    wide bins); 0.0 when no frequency is positive. The residuals are taken
+    against the 12-tone scale whatever ``bins_per_octave`` (librosa's
+    ``hz_to_octs`` default), then scaled by it.
+    """
+    frequencies = np.atleast_1d(frequencies)
+    frequencies = frequencies[frequencies > 0]
+    if not np.any(frequencies):
+        return 0.0
+    residual = np.mod(bins_per_octave * _hz_to_octs(frequencies), 1.0)
+    residual[residual >= 0.5] -= 1.0  # 0.95 of a bin up is 0.05 below the next one
+    bins = np.linspace(-0.5, 0.5, int(np.ceil(1.0 / resolution)) + 1)
+    counts, tuning = np.histogram(residual, bins)
+    return tuning[np.argmax(counts)]
 
 
 def _chroma(power, *, sr, n_fft, n_chroma, tuning):
-    """``librosa.feature.chroma_stft(S=power, sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning)``.
+    """``librosa.feature.chroma_stft(S=power, ...)`` at the given settings and ``tuning``.
 
     librosa's steps, with the chroma filter bank made once per setting and
     tuning (tunings are multiples of 0.01 bin: a hundred banks at most)
@@ -201,12 +228,12 @@ def _chroma(power, *, sr, n_fft, n_chroma, tuning):
     """
     bank = _chroma_filters(sr, n_fft, n_chroma, float(tuning))
     raw = np.einsum("cf,...ft->...ct", bank, power, optimize=True)
-    return librosa.util.normalize(raw, norm=np.inf, axis=-2)
+    return normalize(raw, norm=np.inf, axis=-2)
 
 
 @lru_cache(maxsize=128)
 def _chroma_filters(sr, n_fft, n_chroma, tuning):
-    bank = librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma)
+    bank = chroma_filters(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma)
     bank.flags.writeable = False  # shared between calls
     return bank
 
@@ -256,7 +283,7 @@ def _contrast_of_peaks_valleys(peak, valley):
     this step needs the whole clip; :func:`_contrast_peaks_valleys` is per
     frame, and blocks of frames can be gathered before it.
     """
-    return librosa.power_to_db(peak) - librosa.power_to_db(valley)
+    return power_to_db(peak) - power_to_db(valley)
 
 
 def _contrast_peaks_valleys(S, *, sr, n_fft=2048, n_bands=6, fmin=None, quantile=0.02):
@@ -267,7 +294,7 @@ def _contrast_peaks_valleys(S, *, sr, n_fft=2048, n_bands=6, fmin=None, quantile
     """
     if fmin is None:
         fmin = 200.0 if 200.0 * 2 ** (n_bands - 1) < sr / 2 else sr / 2 ** (n_bands + 1)
-    freq = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    freq = fft_frequencies(sr=sr, n_fft=n_fft)
     octaves = np.zeros(n_bands + 2)
     octaves[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
     if fmin <= 0 or np.any(octaves[:-1] >= 0.5 * sr):
@@ -315,7 +342,11 @@ def spectral_flatness(S):
     >>> spectral_flatness(np.ones((8, 2)))
     array([1., 1.])
     """
-    return librosa.feature.spectral_flatness(S=S)[0]
+    if np.any(S < 0):
+        raise ValueError("spectral_flatness: S must be a magnitude spectrogram (no negative "
+                         "values).")
+    power = np.maximum(1e-10, S**2.0)  # librosa's amin and power
+    return np.exp(np.mean(np.log(power), axis=-2)) / np.mean(power, axis=-2)
 
 
 def _rms(y, *, frame_length=2048, hop_length=512):
@@ -338,7 +369,9 @@ def _rms(y, *, frame_length=2048, hop_length=512):
     -------
     rms : ndarray of shape (1 + n_samples // hop_length,), float32
     """
-    if frame_length % hop_length:
+    if frame_length % hop_length:  # not on the default path: librosa itself
+        import librosa
+
         return librosa.feature.rms(y=y, frame_length=frame_length, hop_length=hop_length)[0]
     padded = np.pad(y.astype(np.float64), frame_length // 2)
     n_frames = 1 + (padded.size - frame_length) // hop_length
