@@ -116,7 +116,7 @@ class ClipWindow:
 
 @dataclass(frozen=True)
 class ClipSequence:
-    """A validated sequence of clips, loaded one at a time.
+    """A validated sequence of clips (read through :class:`ClipWindow`).
 
     Attributes
     ----------
@@ -135,10 +135,6 @@ class ClipSequence:
     def name(self, i):
         """A readable name of clip ``i``: its path, or ``"clip[i]"``."""
         return self.items[i] if self.kind == "paths" else f"clip[{i}]"
-
-    def load(self, i, *, sr):
-        """The whole waveform of clip ``i``: float32, mono, at ``sr``."""
-        return ClipWindow(sr).read(self.items[i], name=self.name(i))
 
 
 # integer PCM as soundfile reads it: full scale is 1.0
