@@ -134,11 +134,18 @@ def _median_filter(x, size, axis):
     if n <= 2 or size // 2 > n:  # windows reaching past one reflection: scipy's own way
         return _scipy_median(x, size, axis)
     along_rows = axis in (0, -2)
-    lines = x if along_rows else x.T  # (n_steps, n_lanes), read in place in any layout
+    lines = x if along_rows else x.T  # (n_steps, n_lanes), read in place in C or F order
+    if not lines.flags.f_contiguous:
+        lines = np.ascontiguousarray(lines)
     half = size // 2
     index = np.pad(np.arange(lines.shape[0]), half, mode="symmetric")
     out = np.empty_like(lines, order="K")  # laid out as the input: no copy in or out
-    _sliding_median(lines, index, size, out)
+    # C-ordered arrays only (an F-ordered one as its transpose): one signature to compile
+    lanes_first = not lines.flags.c_contiguous
+    if lanes_first:
+        _sliding_median(lines.T, True, index, size, out.T)
+    else:
+        _sliding_median(lines, False, index, size, out)
     return out if along_rows else out.T
 
 
@@ -158,20 +165,24 @@ def _count_nan_or_negative_zero(bits, negative_zero, infinity):  # pragma: no co
 
 
 @numba.njit(cache=True, nogil=True)
-def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
+def _sliding_median(x, lanes_first, index, size, out):  # pragma: no cover - compiled
     """Running medians down the columns of ``x``: ``out[j] = median(x[index[j:j + size]])``.
 
-    Columns are processed ``_LANES`` at a time (a last, narrower block
-    rounded up to ``_VECTOR`` lanes, its spare lanes sliding zeros): copied
-    into ``tile``, slid, their medians gathered in ``medians`` and copied
-    out, each copy along the memory order of ``x`` or ``out``.
-    ``window[i * _LANES + lane]`` is the i-th smallest value of the current
-    window of column ``lane``. Blocks are counted rather than stepped
-    through (``range(0, n, step)``) so that every index is provably
-    non-negative and the lane loops compile to vector instructions.
+    With ``lanes_first``, ``x`` and ``out`` are given transposed (the
+    columns are their rows): both are C-ordered either way, so one signature
+    serves every layout. Columns are processed ``_LANES`` at a time (a last,
+    narrower block rounded up to ``_VECTOR`` lanes, its spare lanes sliding
+    zeros): copied into ``tile``, slid, their medians gathered in
+    ``medians`` and copied out, each copy along the memory order of ``x`` or
+    ``out``. ``window[i * _LANES + lane]`` is the i-th smallest value of the
+    current window of column ``lane``; the first window is sorted by
+    insertion (numba's own sort takes a second to compile). Blocks are
+    counted rather than stepped through (``range(0, n, step)``) so that
+    every index is provably non-negative and the lane loops compile to
+    vector instructions.
     """
-    n_out, n_lanes = out.shape
-    n_steps = x.shape[0]
+    n_lanes, n_steps = x.shape if lanes_first else (x.shape[1], x.shape[0])
+    n_out = n_steps
     half = size // 2
     window = np.zeros(size * _LANES, dtype=x.dtype)
     carry = np.empty(_LANES, dtype=x.dtype)
@@ -183,10 +194,10 @@ def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
         start = block * _LANES
         width = min(_LANES, n_lanes - start)
         lanes = min(_LANES, -(-width // _VECTOR) * _VECTOR)
-        if x.strides[1] > x.strides[0]:  # each column contiguous
+        if lanes_first:  # each column contiguous
             for lane in range(width):
                 for s in range(n_steps):
-                    tile[s, lane] = x[s, start + lane]
+                    tile[s, lane] = x[start + lane, s]
         else:
             for s in range(n_steps):
                 for lane in range(width):
@@ -196,8 +207,12 @@ def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
                 tile[s, lane] = 0
         for lane in range(lanes):
             for i in range(size):
-                column[i] = tile[index[i], lane]
-            column.sort()
+                value = tile[index[i], lane]
+                k = i
+                while k > 0 and column[k - 1] > value:
+                    column[k] = column[k - 1]
+                    k -= 1
+                column[k] = value
             for i in range(size):
                 window[i * _LANES + lane] = column[i]
             medians[0, lane] = column[half]
@@ -224,10 +239,10 @@ def _sliding_median(x, index, size, out):  # pragma: no cover - compiled
                 n = tile[row_new, lane]
                 window[base + lane] = c if c > n else n
                 medians[j, lane] = window[half * _LANES + lane]
-        if out.strides[1] > out.strides[0]:
+        if lanes_first:
             for lane in range(width):
                 for j in range(n_out):
-                    out[j, start + lane] = medians[j, lane]
+                    out[start + lane, j] = medians[j, lane]
         else:
             for j in range(n_out):
                 for lane in range(width):

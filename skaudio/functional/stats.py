@@ -139,10 +139,10 @@ def summarize_rows(x, stats):
     """
     x = np.asarray(x)
     found = {}
-    if _MOMENTS.intersection(stats) and x.ndim == 2 and x.shape[-1] and \
-            x.dtype in (np.float32, np.float64):
-        # in one compiled pass each, from x's own dtype: no float64 copy of a long waveform
-        found["mean"], found["var"] = _mean_var_rows(x)
+    if _MOMENTS.intersection(stats) and x.ndim == 2 and x.shape[-1] and x.dtype == np.float32:
+        # in one compiled pass each, from float32: no float64 copy of a long waveform (float64
+        # rows are numpy's; one dtype and layout: one signature to compile on a fresh install)
+        found["mean"], found["var"] = _mean_var_rows(np.ascontiguousarray(x))
         found["std"] = np.sqrt(found["var"])
         if set(stats) <= _MOMENTS:
             return np.stack([found[s] for s in stats], axis=-1)
