@@ -275,8 +275,10 @@ def _istft(D, mask, *, n_fft, hop_length, length, dtype):
     frames = scipy.fft.irfft(_frames_first(D, mask), n=n_fft, axis=-1)
     window = _hann(n_fft)
     y = np.zeros(length, dtype=frames.dtype)
-    _overlap_add_normalized(frames, window.astype(frames.dtype),
-                            (window**2).astype(np.float32), hop_length, n_fft // 2, y)
+    squared = (window**2).astype(np.float32)
+    _overlap_add_normalized(frames, window.astype(frames.dtype), squared, hop_length, n_fft // 2,
+                            y, np.empty(hop_length, dtype=y.dtype),
+                            np.empty(hop_length, dtype=squared.dtype), np.finfo(squared.dtype).tiny)
     return y.astype(dtype, copy=False)
 
 
@@ -311,7 +313,8 @@ def _scale_pairs(pairs, scale, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _overlap_add_normalized(frames, window, squared, hop_length, start, out):  # pragma: no cover
+def _overlap_add_normalized(frames, window, squared, hop_length, start, out, block, norm,
+                            tiny):  # pragma: no cover - compiled
     """Samples ``start`` onwards of the inverse STFT's windowed overlap-add of ``frames``.
 
     Per hop-long block of the signal: the frames over it, times the window,
@@ -321,18 +324,18 @@ def _overlap_add_normalized(frames, window, squared, hop_length, start, out):  #
     float32) where that exceeds the smallest normal float32. Samples past
     the last frame are left as they are (zeros). The normalisation is made
     here, for each clip's frames, so a clip of a new length costs no
-    separate pass.
+    separate pass. ``block`` and ``norm`` are the caller's work arrays of
+    ``hop_length`` values (of ``out``'s and of ``squared``'s dtype), ``tiny``
+    the smallest normal float of ``squared``'s dtype.
     """
     n_frames, n_fft = frames.shape
     overlap = n_fft // hop_length
-    tiny = np.finfo(squared.dtype).tiny
-    block = np.empty(hop_length, dtype=out.dtype)
-    norm = np.empty(hop_length, dtype=squared.dtype)
     first = start // hop_length
     last = min(n_frames + overlap - 1, -(-(start + out.size) // hop_length))
     for row in range(first, last):
-        block[:] = 0
-        norm[:] = 0
+        for s in range(hop_length):
+            block[s] = 0
+            norm[s] = 0
         for k in range(overlap):  # frame row - k contributes its k-th block
             t = row - k
             if 0 <= t < n_frames:

@@ -44,7 +44,9 @@ def spectral_centroid_bandwidth(S, *, freqs):
     >>> spectral_centroid_bandwidth(S, freqs=np.array([0.0, 100.0, 200.0]))
     (array([150.]), array([50.]))
     """
-    m0, m1, m2 = _frequency_moments(np.asarray(S), np.asarray(freqs, dtype=np.float64))
+    S = np.asarray(S)
+    m0, m1, m2 = np.empty((3, S.shape[-1]))
+    _frequency_moments(S, np.asarray(freqs, dtype=np.float64), m0, m1, m2)
     total = m0.copy()
     total[total < np.finfo(S.dtype).tiny] = 1.0
     m0 /= total
@@ -56,8 +58,8 @@ def spectral_centroid_bandwidth(S, *, freqs):
 
 
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
-def _frequency_moments(S, freqs):  # pragma: no cover - compiled
-    """Per frame, the sums of ``S``, ``freqs * S`` and ``freqs**2 * S``, in float64.
+def _frequency_moments(S, freqs, m0, m1, m2):  # pragma: no cover - compiled
+    """Per frame, the sums of ``S``, ``freqs * S`` and ``freqs**2 * S`` into m0, m1, m2 (float64).
 
     One pass over ``S`` in its own dtype (no float64 copy); the sums are
     reassociated so that they vectorize, so they equal numpy's (pairwise
@@ -65,9 +67,6 @@ def _frequency_moments(S, freqs):  # pragma: no cover - compiled
     digit.
     """
     n_freqs, n_frames = S.shape
-    m0 = np.empty(n_frames)
-    m1 = np.empty(n_frames)
-    m2 = np.empty(n_frames)
     for t in range(n_frames):
         s0 = 0.0
         s1 = 0.0
@@ -81,7 +80,6 @@ def _frequency_moments(S, freqs):  # pragma: no cover - compiled
         m0[t] = s0
         m1[t] = s1
         m2[t] = s2
-    return m0, m1, m2
 
 
 def spectral_rolloff(S, *, freqs, roll_percent=0.85):
@@ -111,21 +109,22 @@ def spectral_rolloff(S, *, freqs, roll_percent=0.85):
         reached = cumulative >= roll_percent * cumulative[-1]
         return freqs[np.argmax(reached, axis=0)]
     # numpy's cumsum and threshold, in S's dtype and order, one compiled pass per frame
-    index = _first_reaching(np.asfortranarray(S), S.dtype.type(roll_percent))
+    index = np.zeros(S.shape[1], dtype=np.int64)
+    _first_reaching(np.asfortranarray(S), S.dtype.type(roll_percent), index,
+                    np.empty((S.shape[0], 4), dtype=S.dtype))
     return freqs[index]
 
 
 @numba.njit(cache=True, nogil=True)
-def _first_reaching(S, fraction):  # pragma: no cover - compiled
+def _first_reaching(S, fraction, out, running):  # pragma: no cover - compiled
     """Per column, the first row where the running sum reaches ``fraction`` of the total.
 
     The running sums are numpy's cumsum (in ``S``'s dtype, bin after bin),
     four columns at a time: four independent chains of additions keep the
-    adder busy (the last block repeats the last column).
+    adder busy (the last block repeats the last column). The rows go to
+    ``out`` (zeros); ``running`` is the caller's (n_freqs, 4) work array.
     """
     n_freqs, n_frames = S.shape
-    running = np.empty((n_freqs, 4), dtype=S.dtype)
-    out = np.zeros(n_frames, dtype=np.int64)
     for block in range(-(-n_frames // 4)):
         t0 = block * 4
         t3 = min(t0 + 3, n_frames - 1)
@@ -144,7 +143,6 @@ def _first_reaching(S, fraction):  # pragma: no cover - compiled
                 if running[f, column] >= threshold:
                     out[t] = f
                     break
-    return out
 
 
 def _estimate_tuning(S, *, sr, n_fft, bins_per_octave=12, fmin=150.0, fmax=4000.0):

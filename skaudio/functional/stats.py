@@ -142,7 +142,8 @@ def summarize_rows(x, stats):
     if _MOMENTS.intersection(stats) and x.ndim == 2 and x.shape[-1] and x.dtype == np.float32:
         # in one compiled pass each, from float32: no float64 copy of a long waveform (float64
         # rows are numpy's; one dtype and layout: one signature to compile on a fresh install)
-        found["mean"], found["var"] = _mean_var_rows(np.ascontiguousarray(x))
+        found["mean"], found["var"] = np.empty((2, x.shape[0]))
+        _mean_var_rows(np.ascontiguousarray(x), found["mean"], found["var"])
         found["std"] = np.sqrt(found["var"])
         if set(stats) <= _MOMENTS:
             return np.stack([found[s] for s in stats], axis=-1)
@@ -159,16 +160,14 @@ def summarize_rows(x, stats):
 
 
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
-def _mean_var_rows(x):  # pragma: no cover - compiled
-    """Mean and population variance of each row, summed in float64 (two passes).
+def _mean_var_rows(x, mean, var):  # pragma: no cover - compiled
+    """Mean and population variance of each row into ``mean``, ``var``, in float64 (two passes).
 
     ``np.mean(x, axis=-1)`` and ``np.var(x, axis=-1)`` of ``x`` in float64,
     equal up to the order of the additions (reassociated here so that they
     vectorize, pairwise in numpy): a few units in the 16th digit.
     """
     n_rows, n = x.shape
-    mean = np.empty(n_rows)
-    var = np.empty(n_rows)
     for r in range(n_rows):
         total = 0.0
         for i in range(n):
@@ -180,7 +179,6 @@ def _mean_var_rows(x):  # pragma: no cover - compiled
             squares += d * d
         mean[r] = m
         var[r] = squares / n
-    return mean, var
 
 
 _COSINES = {}  # frames -> basis of the cosine statistics, for the most recent lengths
