@@ -184,10 +184,12 @@ def _sliding_median(x, lanes_first, index, size, out):  # pragma: no cover - com
     n_lanes, n_steps = x.shape if lanes_first else (x.shape[1], x.shape[0])
     n_out = n_steps
     half = size // 2
-    window = np.zeros(size * _LANES, dtype=x.dtype)
-    carry = np.empty(_LANES, dtype=x.dtype)
     most = min(_LANES, -(-n_lanes // _VECTOR) * _VECTOR)  # lanes of the widest block
-    tile = np.zeros((n_steps, most), dtype=x.dtype)
+    # work arrays of two kinds of allocation only (1-D and 2-D, uninitialized: every value
+    # read is written first): numba compiles each kind once (carry uses _LANES values)
+    window = np.empty(size * _LANES, dtype=x.dtype)
+    carry = np.empty(size * _LANES, dtype=x.dtype)
+    tile = np.empty((n_steps, most), dtype=x.dtype)
     medians = np.empty((n_out, most), dtype=x.dtype)
     column = np.empty(size, dtype=x.dtype)
     for block in range(-(-n_lanes // _LANES)):
