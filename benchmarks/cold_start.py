@@ -1,10 +1,12 @@
 """Cold start: the first clip and the main job with an empty numba cache vs a warm one.
 
-A fresh install has an empty numba cache: the first clip compiles librosa's
-``guvectorize`` kernels (all their signatures, as soon as ``librosa.util`` is
-imported) and skaudio's own ``njit`` kernels, and every later run loads them
-from disk. This script measures, in one run and interleaved so that the
-machine's load is shared alike:
+A fresh install has an empty numba cache: the first clip compiles skaudio's
+own ``njit`` kernels, and every later run loads them from disk. (The
+features import no librosa module: every one of them imports
+``librosa.util``, whose ``guvectorize`` kernels compile for all their
+signatures at import, 15 s of CPU; the first clip's row notes how many
+librosa modules it imported.) This script measures, in one run and
+interleaved so that the machine's load is shared alike:
 
 - **first clip**: a fresh Python process that imports skaudio and computes
   ``LibrosaFeatures()`` of one 30 s WAV file, with an empty
@@ -16,7 +18,7 @@ machine's load is shared alike:
 - with ``--install``: ``pip install -e ".[plot]"`` into a fresh venv and
   again into the same venv (warm), for the whole README command;
 - with ``--phases``: where the first clip's time goes, step by step (imports,
-  data generation, librosa's eagerly compiled kernels, skaudio's kernels).
+  data generation, skaudio's kernels for each preset).
 
 Each row gives wall seconds, the CPU seconds of the processes (all of them:
 helper included) and the 1-minute load average before it started. Writes
@@ -47,7 +49,8 @@ from skaudio import LibrosaFeatures
 imported = time.perf_counter()
 LibrosaFeatures().fit_transform([sys.argv[1]])
 done = time.perf_counter()
-print(f"{imported - start:.3f} {done - imported:.3f}")
+librosa = [m for m in sys.modules if m.startswith("librosa.")]
+print(f"{imported - start:.3f} {done - imported:.3f} {len(librosa)}")
 """
 
 
@@ -64,10 +67,6 @@ from skaudio.benchmark.data import load_benchmark_data
 mark("import skaudio.benchmark")
 bench = load_benchmark_data("builtin", random_state=0)
 mark("generate the built-in data")
-import librosa.util.utils
-mark("import librosa.util.utils (its guvectorize kernels)")
-import librosa.core.audio, librosa.core.pitch
-mark("import librosa.core.audio, .pitch (their guvectorize kernels)")
 from skaudio import LibrosaFeatures
 LibrosaFeatures(features="gtzan").fit_transform(bench.X[:1])
 mark("first clip, gtzan (skaudio's kernels)")
@@ -130,9 +129,10 @@ def first_clip(python, wav, tmp, rows):
     cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
     for case in ("cold", "warm"):
         wall, cpu, load, out = _run([python, "-c", FIRST_CLIP, str(wav)], env=_env(cache))
-        imports, clip = map(float, out.split())
+        imports, clip, n_librosa = out.split()
         rows.append(dict(what="first clip (30 s WAV)", case=case, wall=wall, cpu=cpu,
-                         load=load, note=f"imports {imports:.1f} s + clip {clip:.1f} s"))
+                         load=load, note=f"imports {float(imports):.1f} s + clip "
+                                         f"{float(clip):.1f} s; librosa modules: {n_librosa}"))
     shutil.rmtree(cache)
 
 

@@ -1,17 +1,17 @@
 """Compile the feature kernels in a helper process while the caller does other work.
 
-On a fresh install the first clip compiles librosa's and skaudio's numba
-kernels (about 20 s of one core on a 2-core machine; librosa compiles its
-``guvectorize`` kernels for every signature as soon as ``librosa.util`` is
-imported). :func:`start` runs that compilation in a helper process, which
-fills numba's on-disk cache, while the command generates or lists its data
-on the other core; :func:`wait` is called before the first clip is
-analysed, after which every process loads the kernels from disk.
+On a fresh install the first clip compiles skaudio's numba kernels (about
+3 s of one core; the features import no librosa module, so none of
+librosa's eagerly compiled kernels). :func:`start` runs that compilation in
+a helper process, which fills numba's on-disk cache, while the command
+generates or lists its data on the other core; :func:`wait` is called
+before the first clip is analysed, after which every process loads the
+kernels from disk.
 
 Two processes must never compile into one numba cache at once (numba issue
-#10128 corrupts it), so the caller does not touch librosa until the helper
-has exited, helpers of concurrent commands take a file lock, and loky or
-Dask workers only start after :func:`wait`. When the cache is already warm
+#10128 corrupts it), so the caller analyses no clip until the helper has
+exited, helpers of concurrent commands take a file lock, and loky or Dask
+workers only start after :func:`wait`. When the cache is already warm
 (a stamp written by the helper matches the installed sources) nothing is
 started: a warm run pays a few file ``stat`` calls. ``SKAUDIO_NO_WARMUP=1``
 turns the helper off.
@@ -107,8 +107,8 @@ def start(feature_sets=("gtzan",)):
 
     Does nothing when they are cached already (:func:`is_warm`) or when the
     environment variable ``SKAUDIO_NO_WARMUP`` is set (non-empty). The caller
-    must call :func:`wait` before it analyses a clip (or imports
-    ``librosa.util``), and :func:`cancel` when it ends without analysing one.
+    must call :func:`wait` before it analyses a clip, and :func:`cancel` when
+    it ends without analysing one.
 
     Parameters
     ----------
