@@ -18,7 +18,9 @@ interleaved so that the machine's load is shared alike:
 - with ``--install``: ``pip install -e ".[plot]"`` into a fresh venv and
   again into the same venv (warm), for the whole README command;
 - with ``--phases``: where the first clip's time goes, step by step (imports,
-  data generation, skaudio's kernels for each preset).
+  data generation, skaudio's kernels for each preset);
+- with ``--kernels``: the compile time of each numba kernel (and of the numba
+  routines compiled inside it) on the first 30 s clip of each preset, cold.
 
 Each row gives wall seconds, the CPU seconds of the processes (all of them:
 helper included) and the 1-minute load average before it started. Writes
@@ -75,6 +77,58 @@ mark("first clip, full")
 for name, wall, cpu in marks:
     print(f"{name}|{wall:.2f}|{cpu:.2f}")
 """
+
+
+KERNELS = """
+import sys, time
+from collections import Counter, defaultdict
+import numpy as np
+from numba.core import event
+
+class Compiles(event.Listener):
+    # CPU seconds of each compiled function, those of the functions compiled inside it excluded
+    def __init__(self):
+        self.open, self.inner, self.cpu, self.count = [], {}, defaultdict(float), Counter()
+    def on_start(self, ev):
+        self.open.append((time.process_time(), ev))
+    def on_end(self, ev):
+        start, ev = self.open.pop()
+        spent = time.process_time() - start
+        func = ev.data["dispatcher"].py_func
+        name = f"{func.__module__}.{func.__qualname__}"
+        self.cpu[name] += spent - self.inner.pop(id(ev), 0.0)
+        self.count[name] += 1
+        if self.open:
+            self.inner[id(self.open[-1][1])] = self.inner.get(id(self.open[-1][1]), 0.0) + spent
+
+compiles = Compiles()
+event.register("numba:compile", compiles)
+from skaudio import LibrosaFeatures
+from skaudio.datasets import make_genres
+clip = make_genres(n_per_class=1, n_classes=2, duration=30.0, random_state=0).data[:1]
+for preset in ("gtzan", "full"):
+    LibrosaFeatures(features=preset).fit_transform(clip)
+for name, cpu in sorted(compiles.cpu.items(), key=lambda item: -item[1]):
+    print(f"{name}|{compiles.count[name]}|{cpu:.2f}")
+"""
+
+
+def kernels(python, tmp):
+    """CPU seconds numba spends compiling each kernel of the first clip, cold (a table)."""
+    load = os.getloadavg()[0]
+    cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
+    _, _, _, out = _run([python, "-c", KERNELS], env=_env(cache))
+    lines = ["| compiled function | compilations | compile CPU (s) |", "| --- | ---: | ---: |"]
+    total = 0.0
+    for row in out.strip().splitlines():
+        name, count, cpu = row.split("|")
+        lines.append(f"| `{name}` | {count} | {cpu} |")
+        total += float(cpu)
+    lines.append(f"| total | | **{total:.2f}** |")
+    lines.append(f"\nGTZAN then full preset on one 30 s clip, empty cache; each function's own "
+                 f"time (numba routines compiled inside a kernel on their own rows). "
+                 f"Load average before: {load:.1f}.")
+    return "\n".join(lines)
 
 
 def phases(python, tmp):
@@ -173,14 +227,14 @@ def _median(rows, what, case, key="wall"):
     return float(np.median(values)) if values else None
 
 
-def report(rows, args, python, split=None):
+def report(rows, args, python, split=None, compiled=None):
     lines = [
         "# Cold start: empty numba cache vs warm",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}. Command: `python benchmarks/cold_start.py "
         f"--repeats {args.repeats}{' --install' if args.install else ''}"
-        f"{' --phases' if args.phases else ''}`"
+        f"{' --phases' if args.phases else ''}{' --kernels' if args.kernels else ''}`"
         f"{' (first clip and main job in the fresh venv)' if args.install else ''}. "
         "Cold = a fresh empty `NUMBA_CACHE_DIR`; warm = the cache a cold run left. "
         "Rows in the order run (interleaved); load = 1-minute load average before the row "
@@ -217,6 +271,8 @@ def report(rows, args, python, split=None):
     if split is not None:
         lines += ["", "## Where the first clip's time goes (one process, step by step)", "",
                   split]
+    if compiled is not None:
+        lines += ["", "## What the first clip compiles (one process, empty cache)", "", compiled]
     text = "\n".join(lines) + "\n"
     Path(args.out).write_text(text)
     print(text)
@@ -227,6 +283,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2, help="rounds of every case")
     parser.add_argument("--phases", action="store_true",
                         help="also time each step up to the first clip, cold and warm")
+    parser.add_argument("--kernels", action="store_true",
+                        help="also time the compilation of each numba kernel, cold")
     parser.add_argument("--install", action="store_true",
                         help="also time pip install -e '.[plot]' into a fresh venv (and run "
                              "the rest with that venv's python)")
@@ -237,13 +295,14 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="cold-start-") as tmp:
         python = install(tmp, rows) if args.install else sys.executable
         split = phases(python, tmp) if args.phases else None
+        compiled = kernels(python, tmp) if args.kernels else None
         wav = _wav(tmp)
         orders = [("cold", "warm", "cold, no helper", "warm"),
                   ("cold, no helper", "cold", "warm")]
         for i in range(args.repeats):
             first_clip(python, wav, tmp, rows)
             main_job(python, tmp, rows, orders[i % 2])
-    report(rows, args, python, split)
+    report(rows, args, python, split, compiled)
 
 
 if __name__ == "__main__":
