@@ -9,8 +9,10 @@ librosa modules it imported.) This script measures, in one run and
 interleaved so that the machine's load is shared alike:
 
 - **first clip**: a fresh Python process that imports skaudio and computes
-  ``LibrosaFeatures()`` of one 30 s WAV file, with an empty
-  ``NUMBA_CACHE_DIR`` (cold) and again with the cache it left (warm);
+  ``LibrosaFeatures()`` of one 30 s WAV file, of the same clip as an array
+  in memory, and of a 100 s array (a long clip: analysed in blocks of
+  frames), with an empty ``NUMBA_CACHE_DIR`` (cold) and again with the cache
+  it left (warm);
 - **main job**: ``skaudio benchmark`` (the README's main job, built-in data)
   with an empty cache, helper on (the default: the CLI compiles the kernels in
   a helper process while it generates the data, see ``skaudio/_warmup.py``),
@@ -46,14 +48,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 FIRST_CLIP = """
 import sys, time
+path, source = sys.argv[1:]
 start = time.perf_counter()
 from skaudio import LibrosaFeatures
 imported = time.perf_counter()
-LibrosaFeatures().fit_transform([sys.argv[1]])
+X = [path]
+if source == "array":  # read before the clip's clock starts
+    import soundfile
+    X = soundfile.read(path, dtype="float32")[0][None]
+loaded = time.perf_counter()
+LibrosaFeatures().fit_transform(X)
 done = time.perf_counter()
 librosa = [m for m in sys.modules if m.startswith("librosa.")]
-print(f"{imported - start:.3f} {done - imported:.3f} {len(librosa)}")
+print(f"{imported - start:.3f} {done - loaded:.3f} {len(librosa)}")
 """
+
+FIRST_CLIPS = (("first clip (30 s WAV)", 30.0, "file"), ("first clip (30 s array)", 30.0, "array"),
+               ("first clip (100 s array, in blocks)", 100.0, "array"))
+"""The first-clip cases: (row name, clip seconds, read from the file or given as an array)."""
 
 
 PHASES = """
@@ -167,27 +179,29 @@ def _env(cache, **extra):
 
 
 def _wav(folder, seconds=30.0):
-    """One generated 30 s clip as a WAV file (the first clip to analyse)."""
+    """One generated clip of ``seconds`` as a 22,050 Hz WAV file (the first clip to analyse)."""
     import soundfile as sf
 
     from skaudio.datasets import make_genres
 
     clip = make_genres(n_per_class=1, n_classes=2, duration=seconds, random_state=0).data[0]
-    path = Path(folder) / "clip.wav"
+    path = Path(folder) / f"clip-{seconds:g}s.wav"
     sf.write(path, clip, 22050)
     return path
 
 
-def first_clip(python, wav, tmp, rows):
-    """Cold then warm first clip in a fresh process each."""
-    cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
-    for case in ("cold", "warm"):
-        wall, cpu, load, out = _run([python, "-c", FIRST_CLIP, str(wav)], env=_env(cache))
-        imports, clip, n_librosa = out.split()
-        rows.append(dict(what="first clip (30 s WAV)", case=case, wall=wall, cpu=cpu,
-                         load=load, note=f"imports {float(imports):.1f} s + clip "
-                                         f"{float(clip):.1f} s; librosa modules: {n_librosa}"))
-    shutil.rmtree(cache)
+def first_clip(python, wavs, tmp, rows):
+    """Each first-clip case cold, then warm, in a fresh process each."""
+    for what, seconds, source in FIRST_CLIPS:
+        cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
+        for case in ("cold", "warm"):
+            wall, cpu, load, out = _run([python, "-c", FIRST_CLIP, str(wavs[seconds]), source],
+                                        env=_env(cache))
+            imports, clip, n_librosa = out.split()
+            rows.append(dict(what=what, case=case, wall=wall, cpu=cpu, load=load,
+                             note=f"imports {float(imports):.1f} s + clip {float(clip):.1f} s; "
+                                  f"librosa modules: {n_librosa}"))
+        shutil.rmtree(cache)
 
 
 def main_job(python, tmp, rows, order):
@@ -250,10 +264,10 @@ def report(rows, args, python, split=None, compiled=None):
     job = "main job (skaudio benchmark)"
     cold, warm = _median(rows, job, "cold"), _median(rows, job, "warm")
     plain = _median(rows, job, "cold, no helper")
-    clip_cold = _median(rows, "first clip (30 s WAV)", "cold")
-    clip_warm = _median(rows, "first clip (30 s WAV)", "warm")
-    lines.append(f"- First clip, medians: cold **{clip_cold:.1f} s**, warm {clip_warm:.1f} s "
-                 "(imports included).")
+    for what, _, _ in FIRST_CLIPS:
+        lines.append(f"- {what[0].upper()}{what[1:]}, medians: cold "
+                     f"**{_median(rows, what, 'cold'):.1f} s**, warm "
+                     f"{_median(rows, what, 'warm'):.1f} s (wall, imports included).")
     lines.append(f"- Main job, medians: cold **{cold:.1f} s** with the helper"
                  + (f", {plain:.1f} s without" if plain is not None else "")
                  + f"; warm **{warm:.1f} s**: cold/warm **{cold / warm:.2f}x**"
@@ -296,11 +310,11 @@ def main(argv=None):
         python = install(tmp, rows) if args.install else sys.executable
         split = phases(python, tmp) if args.phases else None
         compiled = kernels(python, tmp) if args.kernels else None
-        wav = _wav(tmp)
+        wavs = {seconds: _wav(tmp, seconds) for seconds in {s for _, s, _ in FIRST_CLIPS}}
         orders = [("cold", "warm", "cold, no helper", "warm"),
                   ("cold, no helper", "cold", "warm")]
         for i in range(args.repeats):
-            first_clip(python, wav, tmp, rows)
+            first_clip(python, wavs, tmp, rows)
             main_job(python, tmp, rows, orders[i % 2])
     report(rows, args, python, split, compiled)
 
