@@ -387,9 +387,10 @@ _KINDS = {
 def _default_recipe(kind, shape):
     """The ``augment="default"`` recipe for one clip shape (channel axis included).
 
-    Measured in ``benchmarks/results/nets_speed_crops.md``: on unseen FSDD
-    speakers, mixup on top of the masks and the shift lifts the default CNN
-    from about 0.95 to 0.97 (it does not help the WaveNet: opt-in there).
+    Measured in ``benchmarks/results/nets_cpu.md``: on unseen FSDD speakers,
+    mixup on top of the masks and the shift lifts the default CNN from 0.945
+    to 0.981 (same seed); it did not help the WaveNet in development runs, so
+    it is opt-in there.
     """
     n_steps = shape[-1]
     if kind == "spectrogram":

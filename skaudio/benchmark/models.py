@@ -199,18 +199,21 @@ _CROP_SECONDS = 3.0  # nets train on random 3-s crops and predict by averaging o
 def _cnn(build):
     from ..nets import CNNClassifier
 
-    # frames of the mel front end (hop 512): on 30-s clips a fold trains in 23 s
-    # instead of 369 s, and scores 0.66 against 0.61 (benchmarks/results/nets_speed_crops.md)
+    # frames of the mel front end (hop 512): 3-s crops, prediction averaged over windows
+    # covering the clip; CNNClassifier's defaults otherwise (residual blocks, one-cycle
+    # learning rate, masks + shift + mixup), cut to 3 blocks and 15 epochs for the cost
+    # (benchmarks/results/nets_cpu.md)
     crop = max(1, round(_CROP_SECONDS * build.data.sr / 512))
-    return CNNClassifier(n_blocks=3, channels=16, max_epochs=15, batch_size=16, lr=3e-3,
-                         crop=crop, random_state=build.random_state, verbose=build.verbose)
+    return CNNClassifier(n_blocks=3, channels=16, max_epochs=15, batch_size=16, crop=crop,
+                         random_state=build.random_state, verbose=build.verbose)
 
 
 def _wavenet(build):
     from ..nets import WaveNetClassifier
 
+    # the default Gabor filterbank front end (hop 128 samples: 16 ms at 8 kHz), one stack
     return WaveNetClassifier(n_blocks=1, n_layers=6, residual_channels=16, skip_channels=32,
-                             stride=8, max_epochs=10, batch_size=16, lr=3e-3,
+                             max_epochs=10, batch_size=16,
                              crop=round(_CROP_SECONDS * 8000),  # samples at the front end's 8 kHz
                              random_state=build.random_state, verbose=build.verbose)
 
@@ -240,12 +243,11 @@ _SPECS = [
               lambda b: _voting(b, soft=True), group="voting"),
     ModelSpec("svm_vote_hard", "SegmentVoting(3-s segments: features + SVC), hard vote",
               "audio", lambda b: _voting(b, soft=False), group="voting_extra"),
-    ModelSpec("cnn", "CNN (3 conv blocks) on log-mel spectrograms", "mel", _cnn, group="nets",
-              cost=(0.3, 0.3),
-              per_feature_set=False),
-    ModelSpec("wavenet", "WaveNet (6 dilated layers) on 8 kHz waveforms", "waveform", _wavenet,
-              cost=(0.7, 1.6),
-              group="nets", per_feature_set=False),
+    # cost: benchmarks/results/nets_cpu.md (built-in genres, 80 x 30 s per fold, 2 threads)
+    ModelSpec("cnn", "CNN (3 residual blocks) on log-mel spectrograms, 3-s crops", "mel", _cnn,
+              group="nets", cost=(0.1, 0.1), per_feature_set=False),
+    ModelSpec("wavenet", "WaveNet (6 dilated layers, Gabor filterbank) on 8 kHz waveforms",
+              "waveform", _wavenet, cost=(0.15, 0.1), group="nets", per_feature_set=False),
 ]
 MODELS = {spec.name: spec for spec in _SPECS}
 _PRESETS = {

@@ -281,8 +281,8 @@ class WaveNetClassifier(BaseNetClassifier):
         centre frequency and width (started on a mel-like scale), whose log
         band powers feed the dilated stacks: a learnable log-mel
         spectrogram. ``"conv"``: one free strided conv with kernel ``2 *
-        stride`` (it learns the training clips by heart: 0.65 against 0.95
-        on unseen FSDD speakers).
+        stride`` (it learns the training clips by heart: 0.644 against
+        0.945 on unseen FSDD speakers, ``benchmarks/results/nets_cpu.md``).
     n_filters : int, default=40
         Filters of the ``"gabor"`` front end.
     stride : int, default=128

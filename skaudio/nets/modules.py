@@ -290,8 +290,8 @@ class GaborFilterbank(nn.Module):
     output is averaged over windows ``hop`` samples apart, log-compressed
     and batch-normalised per filter: a learnable log-mel spectrogram. With
     two numbers per filter the front end cannot learn the training
-    speakers' waveforms by heart (free conv weights did: 0.75 on unseen
-    FSDD speakers against 0.95, ``benchmarks/results/nets_speed_crops.md``).
+    speakers' waveforms by heart (free conv weights did: 0.644 on unseen
+    FSDD speakers against 0.945, ``benchmarks/results/nets_cpu.md``).
 
     Parameters
     ----------
