@@ -213,7 +213,7 @@ def _skops():
         import skops.io as sio
     except ImportError:
         raise SkaudioError("Model files are saved with skops, which is not installed: "
-                           "pip install 'skaudio[skops]'.") from None
+                           "pip install skops.") from None
     return sio
 
 
