@@ -11,6 +11,7 @@ module-level function of one clip and a thin class.
 
 import numbers
 import os
+import warnings
 
 import numpy as np
 import soundfile as sf
@@ -21,6 +22,7 @@ from ._clips import ClipWindow, as_clips, check_waveform
 from ._parallel import map_clips
 from ._sklearn_compat import (
     HasMethods,
+    Hidden,
     Interval,
     StrOptions,
     check_feature_names,
@@ -41,11 +43,11 @@ class AudioTransformerMixin:
     ``transform`` accepts clips of any length, so it does not require the
     length seen in ``fit``.
 
-    Subclasses hold the parameters ``sr``, ``offset``, ``duration``,
-    ``n_jobs``, ``memory``, ``on_error`` and ``verbose``, and merge
-    ``_shared_constraints`` into their ``_parameter_constraints``
-    (``duration`` is theirs to declare: "at most" for features, "exactly"
-    for tensors).
+    Subclasses hold the parameters ``sr``, ``offset``, ``n_jobs``,
+    ``memory``, ``on_error`` and ``verbose``, and merge
+    ``_shared_constraints`` into their ``_parameter_constraints``; the
+    length is theirs to declare: ``max_duration`` ("at most") for features,
+    ``duration`` ("crop or pad to exactly") for tensors.
     """
 
     _shared_constraints = {
@@ -116,7 +118,7 @@ class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         Sample rate the clips are read at.
     offset : float, default=0.0
         Analyse each clip from this many seconds on.
-    duration : float or None, default=None
+    max_duration : float or None, default=None
         Analyse at most this many seconds of each clip.
     n_jobs : int or None, default=None
         Clips processed in parallel through joblib.
@@ -126,6 +128,11 @@ class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         A bad clip raises, or gives a row of NaN and a ``BadClipsWarning``.
     verbose : int, default=0
         Show a progress bar when > 0.
+    duration : float or None
+        Deprecated alias of ``max_duration`` (a ``FutureWarning`` at
+        ``fit``; removed in 0.3): ``duration`` now only names the "crop or
+        pad to exactly" length of :class:`~skaudio.MelSpectrogram` and
+        :class:`~skaudio.RawWaveform`.
 
     Attributes
     ----------
@@ -153,19 +160,22 @@ class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         **AudioTransformerMixin._shared_constraints,
-        "duration": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "max_duration": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "duration": [Interval(numbers.Real, 0, None, closed="neither"), None,
+                     Hidden(StrOptions({"deprecated"}))],
     }
     feature_names = ()
 
-    def __init__(self, *, sr=22050, offset=0.0, duration=None, n_jobs=None, memory=None,
-                 on_error="raise", verbose=0):
+    def __init__(self, *, sr=22050, offset=0.0, max_duration=None, n_jobs=None, memory=None,
+                 on_error="raise", verbose=0, duration="deprecated"):
         self.sr = sr
         self.offset = offset
-        self.duration = duration
+        self.max_duration = max_duration
         self.n_jobs = n_jobs
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+        self.duration = duration
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -182,9 +192,19 @@ class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         -------
         self : ClipFeatures
         """
+        if self.duration not in ("deprecated", None):
+            warnings.warn(f"{type(self).__name__}(duration=...) is deprecated and will be "
+                          "removed in 0.3: use max_duration=, the same 'at most' window "
+                          "(duration= names the exact length of MelSpectrogram and "
+                          "RawWaveform).", FutureWarning, stacklevel=2)
         self._check_params()
         self._fit_input(X)
         return self
+
+    def _window(self):
+        """How the clips are read: ``sr``, ``offset`` and at most ``max_duration``."""
+        at_most = self.max_duration if self.duration in ("deprecated", None) else self.duration
+        return ClipWindow(self.sr, self.offset, at_most)
 
     def transform(self, X):
         """The feature vector of every clip.

@@ -24,7 +24,8 @@ from scipy import sparse
 from .exceptions import AudioValueError, InvalidInputError
 from .io import load_audio
 
-__all__ = ["ClipSequence", "ClipWindow", "as_clips", "as_float_audio", "check_amplitude", "check_waveform"]
+__all__ = ["ClipSequence", "ClipWindow", "as_clips", "as_float_audio", "check_amplitude",
+           "check_waveform"]
 
 
 @dataclass(frozen=True)

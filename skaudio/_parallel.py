@@ -334,8 +334,9 @@ def _run_one(job, item, name, cache, read, write):
             except MemoryError:
                 raise SkaudioError(
                     f"Not enough memory to process {name} ({y.size / sr / 60:.1f} min "
-                    f"of audio at {sr} Hz). Analyse a window of it (duration=, "
-                    f"offset=), or use fewer n_jobs."
+                    f"of audio at {sr} Hz). Analyse a window of it (max_duration= of a "
+                    f"feature transformer, duration= of a tensor one, and offset=), or use "
+                    f"fewer n_jobs."
                 ) from None
         _refresh_controller_once()
         if cache is not None and write:

@@ -7,10 +7,16 @@ each of them, so a move shows up as one clear failure).
 
 from sklearn.base import _fit_context
 from sklearn.utils import _safe_indexing
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Hidden,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import _check_feature_names
 
-__all__ = ["HasMethods", "Interval", "StrOptions", "check_feature_names", "fit_context",
+__all__ = ["HasMethods", "Hidden", "Interval", "StrOptions", "check_feature_names", "fit_context",
            "output_config", "take", "validate_params"]
 
 fit_context = _fit_context

@@ -231,7 +231,7 @@ class LibrosaFeatures(ClipFeatures):
         half a window.
     offset : float, default=0.0
         Analyse each clip from this many seconds on.
-    duration : float or None, default=None
+    max_duration : float or None, default=None
         Analyse at most this many seconds of each clip (``30.0``: the first
         30 s); None analyses to the end.
     n_jobs : int or None, default=None
@@ -247,6 +247,11 @@ class LibrosaFeatures(ClipFeatures):
         ``bad_clips``; :func:`skaudio.count_clips` collects them too).
     verbose : int, default=0
         Show a progress bar when > 0.
+    duration : float or None
+        Deprecated alias of ``max_duration`` (a ``FutureWarning`` at
+        ``fit``; removed in 0.3): ``duration`` now only names the "crop or
+        pad to exactly" length of :class:`~skaudio.MelSpectrogram` and
+        :class:`~skaudio.RawWaveform`.
 
     Attributes
     ----------
@@ -307,8 +312,8 @@ class LibrosaFeatures(ClipFeatures):
 
     def __init__(self, *, sr=22050, n_fft=2048, hop_length=512, n_mfcc=20, n_chroma=12,
                  n_mels=128, features=None, stats=None, texture_window=None, texture_hop=None,
-                 offset=0.0, duration=None, n_jobs=None, memory=None, on_error="raise",
-                 verbose=0):
+                 offset=0.0, max_duration=None, n_jobs=None, memory=None, on_error="raise",
+                 verbose=0, duration="deprecated"):
         self.sr = sr
         self.n_fft = n_fft
         self.hop_length = hop_length
@@ -320,11 +325,12 @@ class LibrosaFeatures(ClipFeatures):
         self.texture_window = texture_window
         self.texture_hop = texture_hop
         self.offset = offset
-        self.duration = duration
+        self.max_duration = max_duration
         self.n_jobs = n_jobs
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+        self.duration = duration
 
     def fit(self, X, y=None):
         """Check the parameters and the input; nothing is learned.

@@ -30,7 +30,8 @@ MAX_SAMPLES = 3600 * 22050
 
 One hour of mono audio at 22 050 Hz (half an hour at 44.1 kHz): 303 MiB of
 float32. A longer file raises :class:`~skaudio.AudioLoadError` before
-anything is decoded; analyse a window of it (``duration=``, ``offset=``), or
+anything is decoded; analyse a window of it (``max_duration=`` of a feature
+transformer, ``duration=`` here and for tensors; ``offset=``), or
 raise this limit (``skaudio.io.MAX_SAMPLES = ...`` before fitting, which
 transformers pass on to their workers, or ``load_audio(..., max_samples=)``)
 when the memory is there. Feature extraction needs several times the
@@ -166,7 +167,8 @@ def _check_size(path, n_samples, limit, sr, duration):
         f"({n_samples / sr / 60:,.1f} min at {sr} Hz, {n_samples * 4 / 2**20:,.0f} MiB of "
         f"float32), more than the limit of {limit:,} samples "
         f"({limit / sr / 60:,.1f} min, {limit * 4 / 2**20:,.0f} MiB).{hint} Analyse a "
-        f"window of it: pass duration= (and offset=), e.g. duration=30; or, with the "
+        f"window of it: pass max_duration= to a feature transformer, duration= to "
+        f"load_audio or a tensor transformer (and offset=), e.g. 30; or, with the "
         f"memory for it, raise skaudio.io.MAX_SAMPLES (load_audio's max_samples=)."
     )
 

@@ -104,7 +104,7 @@ def test_train_model_on_a_feature_table_takes_audio(feature_table):
     assert list(model.classes_) == ["blues", "rock"]
     clips = make_genres(n_per_class=1, duration=1.0, n_classes=2, random_state=0).data
     assert model.predict_proba(clips).shape == (2, 2)
-    assert model.get_params()["features__duration"] == 30.0
+    assert model.get_params()["features__max_duration"] == 30.0
 
 
 def test_segment_voting_on_long_clips():

@@ -97,7 +97,7 @@ def test_only_output_parameters_are_keys(tmp_path, wav_files):
     assert (counts.computed, counts.cached) == (4, 0)
     # and so does the analysis window
     with count_clips() as counts:
-        LibrosaFeatures(memory=tmp_path, duration=0.5, **FAST).fit_transform(X)
+        LibrosaFeatures(memory=tmp_path, max_duration=0.5, **FAST).fit_transform(X)
     assert counts.computed == 4
 
 

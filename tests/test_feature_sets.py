@@ -247,7 +247,7 @@ def test_a_clip_shorter_than_one_texture_window_is_one_window(music_clips):
 def test_texture_windows_follow_offset_duration_and_segments(music_clips, music_like):
     y = np.concatenate(music_clips)
     windowed = dict(features=["rms"], texture_window=0.5)
-    cut = LibrosaFeatures(offset=3.0, duration=3.0, **windowed).fit_transform(y[None])
+    cut = LibrosaFeatures(offset=3.0, max_duration=3.0, **windowed).fit_transform(y[None])
     alone = LibrosaFeatures(**windowed).fit_transform(music_clips[1][None])
     np.testing.assert_allclose(cut, alone, rtol=1e-6)
     X = np.stack([music_like(duration=6.0, seed=s, f0=f) for s, f in

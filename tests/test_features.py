@@ -92,6 +92,18 @@ def test_features_and_stats_choose_the_columns(music_clips):
     np.testing.assert_allclose(out[0, 27], scipy_stats.kurtosis(rms), rtol=1e-5)
 
 
+def test_duration_is_a_deprecated_alias_of_max_duration(music_clips):
+    """max_duration reads at most that many seconds; the old duration= warns, same rows."""
+    X, features = music_clips[:2], ["rms", "zero_crossing_rate"]
+    cut = LibrosaFeatures(features=features, max_duration=1.0).fit_transform(X)
+    assert not np.allclose(cut, LibrosaFeatures(features=features).fit_transform(X))
+    with pytest.warns(FutureWarning, match="max_duration"):
+        old = LibrosaFeatures(features=features, duration=1.0).fit_transform(X)
+    np.testing.assert_array_equal(old, cut)
+    params = LibrosaFeatures().get_params()
+    assert params["max_duration"] is None and params["duration"] == "deprecated"
+
+
 @pytest.mark.parametrize("n_fft, hop_length", [(1024, 256), (4096, 1024)])
 def test_frame_settings_reach_every_feature(music_clips, n_fft, hop_length):
     y = music_clips[0]
@@ -110,7 +122,7 @@ def test_offset_and_duration_select_a_window(tmp_path, music_clips):
     y = np.concatenate([music_clips[0], music_clips[1]])
     path = str(tmp_path / "two.wav")
     sf.write(path, y, 22050, subtype="FLOAT")
-    features = LibrosaFeatures(features=["rms", "spectral_centroid"], offset=3.0, duration=3.0)
+    features = LibrosaFeatures(features=["rms", "spectral_centroid"], offset=3.0, max_duration=3.0)
     from_file = features.fit_transform([path])
     from_array = features.fit_transform([y])
     second = LibrosaFeatures(features=["rms", "spectral_centroid"]).fit_transform(

@@ -215,8 +215,9 @@ def test_istft_and_hpss_waveforms_are_the_numpy_overlap_add_to_the_bit(clip, dty
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_harmonic_mask_is_the_numpy_expression_to_the_bit(dtype, order):
     rng = np.random.default_rng(6)
-    harm, perc = (np.asarray(np.abs(rng.standard_normal((300, 200))) * (rng.random((300, 200)) < 0.7),
-                             dtype=dtype, order=order) for _ in range(2))
+    harm, perc = (np.asarray(np.abs(rng.standard_normal((300, 200)))
+                             * (rng.random((300, 200)) < 0.7), dtype=dtype, order=order)
+                  for _ in range(2))
     harm[0, :6], perc[0, :6] = [1e-30, 1e30, 0, 3e38, 1e-45, 0], [1e30, 1e-30, 0, 1e-3, 0, 2]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.divide(perc, harm)

@@ -76,7 +76,8 @@ def waveforms(draw, *, allow_non_finite):
 
 def non_finite(transformer, clips):
     """Clips with NaN/inf inside the analysed window, and clips with some only outside."""
-    duration = transformer.get_params().get("duration")
+    params = transformer.get_params()  # features read at most max_duration, tensors duration
+    duration = params["max_duration"] if "max_duration" in params else params.get("duration")
     window = None if duration is None else int(round(duration * transformer.sr))
     bad, unseen = [], []
     for i, clip in enumerate(clips):

@@ -30,7 +30,8 @@ SR = 22050
 
 # A message must suggest what to do; one of these phrases says it.
 REMEDY = (r"check the path|pass the files|re-download|Re-encode|leave it out|remove it|"
-          r"repair|clean the audio|on_error='nan'|change the window|pass duration=")
+          r"repair|clean the audio|on_error='nan'|change the window|pass duration=|"
+          r"pass max_duration=")
 
 
 def tone(seconds=1.0, sr=SR, f0=440.0, channels=1):
@@ -443,7 +444,7 @@ PEAK_RSS_SCRIPT = textwrap.dedent("""
     from skaudio import LibrosaFeatures
     features = None if sys.argv[2] == "all" else sys.argv[2].split(",")
     duration = None if sys.argv[3] == "none" else float(sys.argv[3])
-    transformer = LibrosaFeatures(features=features, duration=duration)
+    transformer = LibrosaFeatures(features=features, max_duration=duration)
     transformer.fit_transform(np.random.default_rng(0).random((1, 22050)))  # warm up
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out = transformer.transform([sys.argv[1]])
@@ -538,13 +539,15 @@ def test_file_longer_than_the_limit_names_file_and_remedy(tmp_path, transformer_
     sf.write(long, music_like(duration=3.0, seed=5), SR, subtype="FLOAT")
     monkeypatch.setattr(skaudio.io, "MAX_SAMPLES", 2 * SR)
     # the whole file, or a window longer than the limit (fixed-shape outputs)
-    window = dict(duration=None if transformer_name == "LibrosaFeatures" else 3.0)
+    # features read at most max_duration (None: the whole file); tensors are cut to duration
+    length = "max_duration" if transformer_name == "LibrosaFeatures" else "duration"
+    window = {length: None if transformer_name == "LibrosaFeatures" else 3.0}
     transformer = make_transformer(transformer_name, **window).fit(good)
     with pytest.raises(AudioLoadError, match=r"66,150 samples.*limit of 44,100") as info:
         transformer.transform([good[0], long])
     assert long in str(info.value) and _has_remedy(str(info.value))
     # the remedy works: a window within the limit
-    windowed = make_transformer(transformer_name, duration=1.0).fit(good)
+    windowed = make_transformer(transformer_name, **{length: 1.0}).fit(good)
     assert np.isfinite(windowed.transform([long])).all()
     # and on_error="nan" keeps the good rows
     alone = make_transformer(transformer_name, **window).fit(good).transform(good)

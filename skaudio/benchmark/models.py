@@ -394,6 +394,7 @@ def frontend(kind, data, *, feature_set="gtzan", memory=None, n_jobs=None, verbo
         from ..features import LibrosaFeatures
 
         params = {**data.feature_params, **_feature_set_params(feature_set)}
+        params["max_duration"] = params.pop("duration", None)  # "at most": the data's window
         return LibrosaFeatures(**params, **common)
     if kind == "mel":
         from ..spectrogram import MelSpectrogram
