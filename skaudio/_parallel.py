@@ -218,7 +218,9 @@ def map_clips(func, clips, *, sr=None, params, offset=0.0, duration=None, window
         # on n_jobs, and the sequential case does not compete with other work.
         with _limit_threads():
             first = 0
-            if len(clips) > 1 and effective_n_jobs(n_jobs) > 1 and func_name not in _RAN_HERE:
+            # the kernels a call compiles depend on its parameters (a preset, texture windows)
+            ran_key = (func_name, repr(sorted(params.items())))
+            if len(clips) > 1 and effective_n_jobs(n_jobs) > 1 and ran_key not in _RAN_HERE:
                 # numba compiles librosa's and skaudio's kernels on first use and caches
                 # them on disk; workers compiling at once can write a mismatched cache
                 # that later crashes every process (numba issue #10128). The first clip
@@ -226,7 +228,7 @@ def map_clips(func, clips, *, sr=None, params, offset=0.0, duration=None, window
                 redo += _place(out, 0, _run_one(*task(0)), clips, bad, counts, writable,
                                cache)
                 first = 1
-                _RAN_HERE.add(func_name)
+                _RAN_HERE.add(ran_key)
             # generator: results are consumed as they arrive and joblib keeps at
             # most pre_dispatch batches in flight, so memory does not grow with X
             # max_nbytes=None: clips are pickled to the workers, not memory-mapped (a
@@ -253,8 +255,8 @@ def map_clips(func, clips, *, sr=None, params, offset=0.0, duration=None, window
     return out.finish(bad), _report(bad, len(clips))
 
 
-# Functions whose first clip already ran in this process, compiling their kernels
-# into the on-disk cache: later calls send every clip to the workers at once.
+# (function, parameters) whose first clip already ran in this process, compiling
+# their kernels into the on-disk cache: later calls send every clip to the workers.
 _RAN_HERE = set()
 
 

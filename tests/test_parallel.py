@@ -153,6 +153,25 @@ def test_first_clip_runs_in_the_caller_before_workers_start(music_clips):
     assert alone.ravel().tolist() == [os.getpid()] * len(music_clips)
 
 
+def _process_id_with(y, *, sr, setting):
+    return np.array([os.getpid()])
+
+
+def test_first_clip_in_the_caller_once_per_function_and_parameters(music_clips):
+    """A later call with the same parameters compiles nothing new: every clip goes to
+    the workers; other parameters (another preset's kernels) start in the caller again."""
+    clips = as_clips(music_clips)
+
+    def pids(setting):
+        out, _ = map_clips(_process_id_with, clips, sr=SR, params={"setting": setting},
+                           n_jobs=2)
+        return out.ravel().tolist()
+
+    assert pids("a")[0] == os.getpid()
+    assert os.getpid() not in pids("a")
+    assert pids("b")[0] == os.getpid()
+
+
 def test_dask_cluster_gives_identical_features(wav_files, reference):
     distributed = pytest.importorskip("distributed")
     # thread workers start in a second and need no network at all; process
