@@ -192,7 +192,7 @@ class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         -------
         self : ClipFeatures
         """
-        if self.duration not in ("deprecated", None):
+        if self._old_duration() is not None:
             warnings.warn(f"{type(self).__name__}(duration=...) is deprecated and will be "
                           "removed in 0.3: use max_duration=, the same 'at most' window "
                           "(duration= names the exact length of MelSpectrogram and "
@@ -201,10 +201,14 @@ class ClipFeatures(AudioTransformerMixin, TransformerMixin, BaseEstimator):
         self._fit_input(X)
         return self
 
+    def _old_duration(self):
+        """The deprecated ``duration`` when it was given, else None."""
+        return None if self.duration == "deprecated" else self.duration
+
     def _window(self):
         """How the clips are read: ``sr``, ``offset`` and at most ``max_duration``."""
-        at_most = self.max_duration if self.duration in ("deprecated", None) else self.duration
-        return ClipWindow(self.sr, self.offset, at_most)
+        old = self._old_duration()
+        return ClipWindow(self.sr, self.offset, self.max_duration if old is None else old)
 
     def transform(self, X):
         """The feature vector of every clip.

@@ -92,7 +92,6 @@ class AudioNet(NeuralNetClassifier):
         return torch.logsumexp(log_proba, dim=1) - math.log(n_windows)
 
 
-
 def scheduled_lr(progress, *, peak, kind="onecycle", warmup=0.3, start_div=25.0,
                  final_div=1e4):
     """The learning rate ``progress`` of the way (0 to 1) through training.
