@@ -18,11 +18,11 @@ class CNNClassifier(BaseNetClassifier):
     ----------
     architecture : {"resnet", "plain", "vgg", "densenet"}, default="resnet"
         ``"resnet"``: residual blocks of two convs; ``"plain"``: one
-        conv-bn-relu then pool per block (about 3x cheaper, 2-3 points
-        less accurate on unseen FSDD speakers); ``"vgg"``: VGG-BN blocks of
-        two conv-bn-relu then pool; ``"densenet"``: two densely connected
-        convs and a 1x1 transition. All are built here for 1-channel input;
-        no pretrained weights.
+        conv-bn-relu then pool per block (2.7x cheaper, 2.8 points less
+        accurate on unseen FSDD speakers, ``benchmarks/results/nets_cpu.md``);
+        ``"vgg"``: VGG-BN blocks of two conv-bn-relu then pool;
+        ``"densenet"``: two densely connected convs and a 1x1 transition.
+        All are built here for 1-channel input; no pretrained weights.
     n_blocks : int, default=4
         Number of blocks; each halves both spectrogram axes.
     channels : int or sequence of int, default=16
