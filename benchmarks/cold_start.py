@@ -11,12 +11,18 @@ interleaved so that the machine's load is shared alike:
 - **first clip**: a fresh Python process that imports skaudio and computes
   ``LibrosaFeatures()`` of one 30 s WAV file, of the same clip as an array
   in memory, and of a 100 s array (a long clip: analysed in blocks of
-  frames), with an empty ``NUMBA_CACHE_DIR`` (cold) and again with the cache
-  it left (warm);
+  frames), with an empty ``NUMBA_CACHE_DIR`` (cold: importing
+  ``skaudio.features`` starts a helper process that compiles half the
+  kernels while the caller imports scikit-learn and compiles the other half,
+  see ``skaudio/_warmup.py``), cold with the helper off
+  (``SKAUDIO_NO_WARMUP=1``: the caller compiles them all), and again with
+  the cache the cold run left (warm). "To the features" is the time from
+  launching the interpreter to the features in hand; the wall time goes on
+  to the process's exit (interpreter teardown: 0.2-0.4 s once scikit-learn
+  and numba are loaded);
 - **main job**: ``skaudio benchmark`` (the README's main job, built-in data)
-  with an empty cache, helper on (the default: the CLI compiles the kernels in
-  a helper process while it generates the data, see ``skaudio/_warmup.py``),
-  with an empty cache and the helper off (``SKAUDIO_NO_WARMUP=1``), and warm;
+  with an empty cache, helper on (the default), with an empty cache and the
+  helper off, and warm;
 - with ``--install``: ``pip install -e ".[plot]"`` into a fresh venv and
   again into the same venv (warm), for the whole README command;
 - with ``--phases``: where the first clip's time goes, step by step (imports,
@@ -60,7 +66,7 @@ loaded = time.perf_counter()
 LibrosaFeatures().fit_transform(X)
 done = time.perf_counter()
 librosa = [m for m in sys.modules if m.startswith("librosa.")]
-print(f"{imported - start:.3f} {done - loaded:.3f} {len(librosa)}")
+print(f"{imported - start:.3f} {done - loaded:.3f} {len(librosa)} {time.time():.3f}")
 """
 
 FIRST_CLIPS = (("first clip (30 s WAV)", 30.0, "file"), ("first clip (30 s array)", 30.0, "array"),
@@ -129,7 +135,7 @@ def kernels(python, tmp):
     """CPU seconds numba spends compiling each kernel of the first clip, cold (a table)."""
     load = os.getloadavg()[0]
     cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
-    _, _, _, out = _run([python, "-c", KERNELS], env=_env(cache))
+    _, _, _, out = _run([python, "-c", KERNELS], env=_env(cache, SKAUDIO_NO_WARMUP="1"))
     lines = ["| compiled function | compilations | compile CPU (s) |", "| --- | ---: | ---: |"]
     total = 0.0
     for row in out.strip().splitlines():
@@ -137,7 +143,8 @@ def kernels(python, tmp):
         lines.append(f"| `{name}` | {count} | {cpu} |")
         total += float(cpu)
     lines.append(f"| total | | **{total:.2f}** |")
-    lines.append(f"\nGTZAN then full preset on one 30 s clip, empty cache; each function's own "
+    lines.append(f"\nGTZAN then full preset on one 30 s clip, empty cache, helper off (one "
+                 f"process compiles every kernel); each function's own "
                  f"time (numba routines compiled inside a kernel on their own rows). "
                  f"Load average before: {load:.1f}.")
     return "\n".join(lines)
@@ -191,17 +198,32 @@ def _wav(folder, seconds=30.0):
 
 
 def first_clip(python, wavs, tmp, rows):
-    """Each first-clip case cold, then warm, in a fresh process each."""
+    """Each first-clip case cold, cold without the helper, then warm: a fresh process each."""
     for what, seconds, source in FIRST_CLIPS:
-        cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
-        for case in ("cold", "warm"):
+        caches = [Path(tempfile.mkdtemp(prefix="numba-", dir=tmp)) for _ in range(2)]
+        for case, cache in (("cold", caches[0]), ("cold, no helper", caches[1]),
+                            ("warm", caches[0])):
+            extra = {"SKAUDIO_NO_WARMUP": "1"} if case == "cold, no helper" else {}
+            launched = time.time()
             wall, cpu, load, out = _run([python, "-c", FIRST_CLIP, str(wavs[seconds]), source],
-                                        env=_env(cache))
-            imports, clip, n_librosa = out.split()
+                                        env=_env(cache, **extra))
+            imports, clip, n_librosa, done = out.split()
             rows.append(dict(what=what, case=case, wall=wall, cpu=cpu, load=load,
+                             features=float(done) - launched,
                              note=f"imports {float(imports):.1f} s + clip {float(clip):.1f} s; "
                                   f"librosa modules: {n_librosa}"))
-        shutil.rmtree(cache)
+            if case == "cold":
+                _wait_for_helper(cache)
+        for cache in caches:
+            shutil.rmtree(cache)
+
+
+def _wait_for_helper(cache, timeout=120.0):
+    """Until a helper left running by a cold first clip has stamped ``cache`` (timings apart)."""
+    give_up = time.monotonic() + timeout
+    while not list(Path(cache).glob("*/skaudio-kernels-*")) and time.monotonic() < give_up:
+        time.sleep(0.2)
+    time.sleep(0.5)  # the helper's exit
 
 
 def main_job(python, tmp, rows, order):
@@ -254,20 +276,26 @@ def report(rows, args, python, split=None, compiled=None):
         "Rows in the order run (interleaved); load = 1-minute load average before the row "
         "(2 cores: above 2 the machine was busy with other work, and wall times stretch).",
         "",
-        "| what | case | wall (s) | CPU (s) | load | note |",
-        "| --- | --- | ---: | ---: | ---: | --- |",
+        "| what | case | to the features (s) | wall (s) | CPU (s) | load | note |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in rows:
-        lines.append(f"| {r['what']} | {r['case']} | {r['wall']:.1f} | {r['cpu']:.1f} | "
-                     f"{r['load']:.1f} | {r['note']} |")
+        features = f"{r['features']:.2f}" if "features" in r else ""
+        lines.append(f"| {r['what']} | {r['case']} | {features} | {r['wall']:.2f} | "
+                     f"{r['cpu']:.1f} | {r['load']:.1f} | {r['note']} |")
     lines.append("")
     job = "main job (skaudio benchmark)"
     cold, warm = _median(rows, job, "cold"), _median(rows, job, "warm")
     plain = _median(rows, job, "cold, no helper")
     for what, _, _ in FIRST_CLIPS:
-        lines.append(f"- {what[0].upper()}{what[1:]}, medians: cold "
-                     f"**{_median(rows, what, 'cold'):.1f} s**, warm "
-                     f"{_median(rows, what, 'warm'):.1f} s (wall, imports included).")
+        lines.append(
+            f"- {what[0].upper()}{what[1:]}, medians, to the features (process wall): cold "
+            f"**{_median(rows, what, 'cold', 'features'):.2f} s** "
+            f"({_median(rows, what, 'cold'):.2f}), cold without the helper "
+            f"{_median(rows, what, 'cold, no helper', 'features'):.2f} s "
+            f"({_median(rows, what, 'cold, no helper'):.2f}), warm "
+            f"{_median(rows, what, 'warm', 'features'):.2f} s "
+            f"({_median(rows, what, 'warm'):.2f}); interpreter start and imports included.")
     lines.append(f"- Main job, medians: cold **{cold:.1f} s** with the helper"
                  + (f", {plain:.1f} s without" if plain is not None else "")
                  + f"; warm **{warm:.1f} s**: cold/warm **{cold / warm:.2f}x**"

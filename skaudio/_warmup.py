@@ -1,37 +1,66 @@
-"""Compile the feature kernels in a helper process while the caller does other work.
+"""Compile the feature kernels on a fresh install, half in a helper process.
 
-On a fresh install the first clip compiles skaudio's numba kernels (about
-3 s of one core; the features import no librosa module, so none of
-librosa's eagerly compiled kernels). :func:`start` runs that compilation in
-a helper process, which fills numba's on-disk cache, while the command
-generates or lists its data on the other core; :func:`wait` is called
-before the first clip is analysed, after which every process loads the
-kernels from disk.
+skaudio's feature kernels are numba functions cached on disk. On a fresh
+install (or with an empty ``NUMBA_CACHE_DIR``) the first clip compiles them:
+about 2.5 s of one core, more than the whole warm first clip. Two things
+hide most of it:
 
-Two processes must never compile into one numba cache at once (numba issue
-#10128 corrupts it), so the caller analyses no clip until the helper has
-exited, helpers of concurrent commands take a file lock, and loky or Dask
-workers only start after :func:`wait`. When the cache is already warm
-(a stamp written by the helper matches the installed sources) nothing is
-started: a warm run pays a few file ``stat`` calls. ``SKAUDIO_NO_WARMUP=1``
-turns the helper off.
+* :func:`start`, called when :mod:`skaudio.features` is imported, starts a
+  helper process that compiles the kernels of :data:`KERNELS` in that order,
+  while the caller goes on importing scikit-learn. The helper imports numpy,
+  numba and the kernels' own modules only (run as a file, with the
+  packages' ``__init__`` left out), so it starts compiling a few tenths of a
+  second later.
+* :func:`ready`, called before the first clip is analysed, compiles the
+  kernels in the opposite order. Each kernel is compiled under its own file
+  lock: a process that finds a kernel locked goes on to the next one and
+  comes back to it at the end, when numba loads it from the cache the other
+  process wrote. The two meet in the middle and no kernel is compiled twice.
+
+Whichever process finishes writes a stamp for the installed sources; when
+it exists nothing starts and :func:`ready` returns after a few ``stat``
+calls. numba writes each cache file to a temporary name and renames it, so
+a process reading a kernel another one is writing sees it whole or not at
+all (the corruption of numba issue #10128 concerns ``guvectorize`` kernels,
+written as two files; these are ``njit`` functions). ``SKAUDIO_NO_WARMUP=1``
+turns the helper off; numba then compiles each kernel on its first call.
 """
 
 import hashlib
-import importlib.util
+import importlib
 import json
 import os
 import subprocess
 import sys
 import time
+import types
 from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = []
 
-_PENDING = []  # helper processes started by start(), waited for by wait()
-_TIMEOUT = 900.0  # a helper still compiling after this long is stopped; the caller compiles
-_LOCK_NAME = "skaudio-warm-up.lock"
+# (module in skaudio.functional, kernel, the numba signature of its one use), the longest
+# to compile first: the helper takes them from the top, the caller from the bottom.
+KERNELS = (
+    ("_median", "_sliding_median",
+     "(float32[:, ::1], boolean, int64[::1], int64, float32[:, ::1])"),
+    ("rhythm", "_median_flux", "(float32[:, ::1], float32, float32[::1], int64)"),
+    ("decompose", "_overlap_add_normalized",
+     "(float32[:, ::1], float32[::1], float32[::1], int64, int64, float32[::1], float32[::1],"
+     " float32[::1], float32)"),
+    ("stats", "_mean_var_rows", "(float32[:, ::1], float64[::1], float64[::1])"),
+    ("spectral", "_first_reaching", "(float32[::1, :], float32, int64[::1], float32[:, ::1])"),
+    ("spectral", "_frequency_moments",
+     "(float32[::1, :], float64[::1], float64[::1], float64[::1], float64[::1])"),
+    ("mel", "_banded_product",
+     "(float64[::1], int64[::1], int64[::1], float32[::1, :], float32[:, ::1])"),
+    ("decompose", "_scale_pairs", "(float32[:, :, ::1], float32[:, ::1], float32[:, :, ::1])"),
+    ("decompose", "_soft_mask", "(float32[::1], float32[::1], float32[::1], float32, float32)"),
+    ("_median", "_count_nan_or_negative_zero", "(int32[::1], int32, int32)"),
+)
+_HELPER_LOCK = "skaudio-warm-up.lock"  # held by the helper: one helper per cache folder
+_HELPER = []  # the helper process this process started (kept: no ResourceWarning at exit)
+_READY = False  # ready() ran in this process
 
 
 def _not_compiled():  # pragma: no cover - located by numba, never compiled
@@ -64,158 +93,154 @@ def _package_files(origin):
     return sorted(files)
 
 
-def _stamps(cache_dir, feature_sets):
-    """Each preset's stamp: its kernels, compiled from these exact sources, are in ``cache_dir``.
+def _stamp(cache_dir):
+    """The stamp saying: :data:`KERNELS`, compiled from these exact sources, are in ``cache_dir``.
 
     numba recompiles a kernel whose source file changed; so does a new
-    Python, numba or librosa. Any of them gives the stamps other names.
+    Python or numba. Any of them gives the stamp another name.
     """
-    key = {"python": sys.version, "executable": sys.executable, "cache": str(cache_dir)}
-    for package in ("numba", "librosa", "skaudio"):
-        spec = importlib.util.find_spec(package)
-        key[package] = None if spec is None else _package_files(spec.origin)
+    import numba
+
+    key = {"python": sys.version, "executable": sys.executable, "cache": str(cache_dir),
+           "kernels": KERNELS, "numba": _package_files(numba.__file__),
+           # this file's package, found the same way in the helper (run as a file)
+           "skaudio": _package_files(Path(__file__).resolve())}
     digest = hashlib.sha1(json.dumps(key).encode()).hexdigest()[:20]
-    return {fs: Path(cache_dir) / f"skaudio-warm-{digest}-{fs}" for fs in feature_sets}
+    return Path(cache_dir) / f"skaudio-kernels-{digest}"
 
 
-def is_warm(feature_sets=("gtzan",)):
-    """Whether a helper already compiled these presets' kernels (or none could).
-
-    Parameters
-    ----------
-    feature_sets : sequence of str, default=("gtzan",)
-        :data:`~skaudio.features.PRESETS` names.
+def is_warm():
+    """Whether the kernels are compiled in numba's cache already (or cannot be cached).
 
     Returns
     -------
     warm : bool
-        True when each preset's stamp for the installed sources exists, or
-        when numba has no on-disk cache to fill (a helper could not help).
+        True when the stamp for the installed sources exists, or when numba
+        has no on-disk cache to fill (a helper could not help).
 
     Examples
     --------
     >>> from skaudio import _warmup
-    >>> isinstance(_warmup.is_warm(["gtzan"]), bool)
+    >>> isinstance(_warmup.is_warm(), bool)
     True
     """
     cache_dir = _cache_dir()
-    return cache_dir is None or all(p.exists() for p in _stamps(cache_dir, feature_sets).values())
+    return cache_dir is None or _stamp(cache_dir).exists()
 
 
-def start(feature_sets=("gtzan",)):
-    """Start compiling the kernels of ``LibrosaFeatures`` presets in a helper process.
+def _can_lock():
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # pragma: no cover - Windows: no helper, numba compiles lazily
+        return False
+    return True
 
-    Does nothing when they are cached already (:func:`is_warm`) or when the
-    environment variable ``SKAUDIO_NO_WARMUP`` is set (non-empty). The caller
-    must call :func:`wait` before it analyses a clip, and :func:`cancel` when
-    it ends without analysing one.
 
-    Parameters
-    ----------
-    feature_sets : sequence of str, default=("gtzan",)
-        The :data:`~skaudio.features.PRESETS` to run on a short generated clip.
+def start():
+    """Start compiling the kernels in a helper process, unless they are cached already.
+
+    Does nothing when :func:`is_warm`, when the environment variable
+    ``SKAUDIO_NO_WARMUP`` is set (non-empty; the helper sets it for
+    itself), or where files cannot be locked (Windows). The helper runs on
+    after the caller exits, if it must, to finish filling the cache.
 
     Returns
     -------
     started : bool
         Whether a helper process was started.
     """
-    feature_sets = list(feature_sets)
-    if not feature_sets or os.environ.get("SKAUDIO_NO_WARMUP") or is_warm(feature_sets):
+    if os.environ.get("SKAUDIO_NO_WARMUP") or not _can_lock():
         return False
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1")
+    cache_dir = _cache_dir()
+    if cache_dir is None or _stamp(cache_dir).exists():
+        return False
+    env = dict(os.environ, SKAUDIO_NO_WARMUP="1", OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     try:
-        _PENDING.append(subprocess.Popen(
-            [sys.executable, "-m", "skaudio._warmup", *feature_sets],
+        _HELPER.append(subprocess.Popen(
+            [sys.executable, __file__, str(cache_dir)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=env,
         ))
-    except OSError:  # no process to spare: the caller compiles, as without a helper
+    except OSError:  # no process to spare: ready() compiles them all
         return False
     return True
 
 
-def wait():
-    """Wait until every helper started by :func:`start` has exited (at most 15 min each).
+def ready():
+    """Make sure the kernels are compiled or cached, sharing the work with a running helper.
+
+    Called before a clip is analysed; after the first call in a process it
+    returns at once. With the stamp present it only checks for it.
 
     Examples
     --------
     >>> from skaudio import _warmup
-    >>> _warmup.wait()  # nothing started: returns at once
+    >>> _warmup.ready()
     """
-    while _PENDING:
-        process = _PENDING[-1]  # still listed while waited for: cancel() stops it on Ctrl-C
-        try:
-            process.wait(timeout=_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        _PENDING.pop()
-
-
-def cancel():
-    """Stop the helpers that nobody waited for (numba writes cache files atomically).
-
-    Examples
-    --------
-    >>> from skaudio import _warmup
-    >>> _warmup.cancel()
-    """
-    while _PENDING:
-        process = _PENDING.pop()
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+    global _READY
+    if _READY:
+        return
+    _READY = True  # first: whatever fails below, numba still compiles each kernel on first call
+    cache_dir = _cache_dir()
+    if cache_dir is None or not _can_lock() or _stamp(cache_dir).exists():
+        return
+    _compile(KERNELS[::-1], cache_dir)
 
 
 @contextmanager
-def _locked(cache_dir):
-    """Hold an exclusive lock on the cache folder (POSIX; elsewhere nothing is locked)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with open(Path(cache_dir) / _LOCK_NAME, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _locked(path, *, wait=True):
+    """Hold an exclusive lock on the file ``path``; yield whether it was taken."""
+    import fcntl
+
+    with open(path, "a") as handle:
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _clip(sr=22050, seconds=4.0):
-    """A clip with notes, clicks and noise: every family (tempo included) has work to do."""
-    import numpy as np
+def _compile(kernels, cache_dir):
+    """Compile ``kernels`` (rows of :data:`KERNELS`) into ``cache_dir``, then stamp it.
 
-    t = np.arange(int(sr * seconds)) / sr
-    notes = np.sin(2 * np.pi * 220 * 2 ** (np.floor(t * 2) / 12) * t)
-    clicks = (np.mod(t, 0.5) < 0.01) * np.random.default_rng(0).standard_normal(t.size)
-    noise = 0.01 * np.random.default_rng(1).standard_normal(t.size)
-    return (0.3 * notes + 0.5 * clicks + noise).astype(np.float32)
+    A kernel whose lock another process holds is skipped and, once every
+    other one is done, waited for and loaded from the cache.
+    """
+    from numba.core.sigutils import normalize_signature
+
+    def compile_one(row, wait):
+        module, name, signature = row
+        with _locked(Path(cache_dir) / f"skaudio-kernel-{name}.lock", wait=wait) as taken:
+            if taken:  # compiled, or loaded if another process saved it meanwhile
+                kernel = getattr(importlib.import_module(f"skaudio.functional.{module}"), name)
+                kernel.compile(normalize_signature(signature)[0])
+            return taken
+
+    busy = [row for row in kernels if not compile_one(row, wait=False)]
+    for row in busy:
+        compile_one(row, wait=True)
+    stamp = _stamp(cache_dir)
+    partial = stamp.with_name(f"{stamp.name}.{os.getpid()}")
+    partial.write_text(f"skaudio's numba kernels compiled {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    partial.replace(stamp)
 
 
-def _compile(feature_sets):
-    """Analyse one generated clip with each preset and stamp it (in the helper process)."""
-    cache_dir = _cache_dir()
-    if cache_dir is None:
-        return
-    with _locked(cache_dir):
-        # a concurrent command's helper may have done it while this one waited
-        stamps = _stamps(cache_dir, feature_sets)
-        todo = [fs for fs, stamp in stamps.items() if not stamp.exists()]
-        if not todo:
-            return
-        from .features import LibrosaFeatures
-
-        clip = _clip()
-        for feature_set in todo:
-            LibrosaFeatures(features=feature_set).fit_transform([clip])
-            stamps[feature_set].write_text(
-                f"numba kernels of LibrosaFeatures(features={feature_set!r}) compiled "
-                f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+def _helper(cache_dir):
+    """The helper process: import the kernels' modules alone and compile them all."""
+    root = Path(__file__).resolve().parent
+    for name, path in (("skaudio", root), ("skaudio.functional", root / "functional")):
+        package = types.ModuleType(name)  # the package without its __init__ (scikit-learn)
+        package.__path__ = [str(path)]
+        sys.modules[name] = package
+    with _locked(Path(cache_dir) / _HELPER_LOCK, wait=False) as taken:
+        if taken and not _stamp(cache_dir).exists():
+            _compile(KERNELS, cache_dir)
 
 
 if __name__ == "__main__":
-    _compile(sys.argv[1:] or ["gtzan"])
+    _helper(sys.argv[1])

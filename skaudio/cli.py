@@ -173,33 +173,13 @@ def _reporting_bad_clips(command):
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
-@contextmanager
-def _warming_up(args, feature_sets):
-    """Compile the feature kernels in a helper process while the data are made or listed.
-
-    A fresh install's first clip compiles librosa's and skaudio's numba
-    kernels; the helper does it on the other core (see :mod:`skaudio._warmup`),
-    and the runner waits for it before its first clip. Nothing starts when
-    they are cached already, or for a feature table (no audio).
-    """
-    from . import _warmup
-
-    if not str(args.data).startswith("features:"):
-        _warmup.start(feature_sets)
-    try:
-        yield
-    finally:
-        _warmup.cancel()  # only a run that never analysed a clip leaves one running
-
-
 def _benchmark(args):
-    with _warming_up(args, (args.features or "gtzan,full").split(",")):
-        from .benchmark import run_benchmark
+    from .benchmark import run_benchmark
 
-        with _reporting_bad_clips("benchmark"):
-            results = run_benchmark(args.data, args.split, args.models, args.out,
-                                    feature_sets=args.features,
-                                    verbose=0 if args.quiet else 1, **_data_kwargs(args))
+    with _reporting_bad_clips("benchmark"):
+        results = run_benchmark(args.data, args.split, args.models, args.out,
+                                feature_sets=args.features,
+                                verbose=0 if args.quiet else 1, **_data_kwargs(args))
     columns = ["model", "features", "accuracy_mean", "accuracy_std", "f1_macro_mean",
                "fit_time_s"]
     print(results.attrs["data"])
@@ -215,7 +195,7 @@ def _train(args):
     from .benchmark import train_model
     from .benchmark.models import MODELS
 
-    with _warming_up(args, [args.features]), _reporting_bad_clips("train"):
+    with _reporting_bad_clips("train"):
         model = train_model(args.data, args.model, feature_set=args.features,
                             verbose=0 if args.quiet else 1, **_data_kwargs(args))
     out = Path(args.out)

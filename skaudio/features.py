@@ -4,19 +4,25 @@ import numbers
 
 import numpy as np
 
-from ._base import ClipFeatures
-from ._clips import check_amplitude
-from ._sklearn_compat import Interval, StrOptions
-from .functional._blockwise import (
+from . import _warmup
+
+# Before scikit-learn is imported: on a fresh install, a helper process starts compiling
+# the feature kernels meanwhile (skaudio._warmup); with them cached, a few stat calls.
+_warmup.start()
+
+from ._base import ClipFeatures  # noqa: E402
+from ._clips import check_amplitude  # noqa: E402
+from ._sklearn_compat import Interval, StrOptions  # noqa: E402
+from .functional._blockwise import (  # noqa: E402
     WaveformMoments,
     blocks_supported,
     blockwise_frame_features,
     moment_families,
     needs_blocks,
 )
-from .functional.families import FAMILIES, FEATURES, frame_features, row_labels
-from .functional.stats import STATS, summarize_rows
-from .functional.texture import texture_windows, window_length
+from .functional.families import FAMILIES, FEATURES, frame_features, row_labels  # noqa: E402
+from .functional.stats import STATS, summarize_rows  # noqa: E402
+from .functional.texture import texture_windows, window_length  # noqa: E402
 
 __all__ = ["PRESETS", "LibrosaFeatures"]
 
@@ -78,6 +84,7 @@ def _extract(y, *, sr, plan, n_fft, hop_length, n_mfcc, n_chroma, n_mels, textur
     (window seconds, hop seconds).
     """
     check_amplitude(y)
+    _warmup.ready()  # a fresh install: compile the kernels, sharing the work with the helper
     features = [name for name, _ in plan]
     settings = dict(sr=sr, features=features, n_fft=n_fft, hop_length=hop_length,
                     n_mfcc=n_mfcc, n_chroma=n_chroma, n_mels=n_mels)

@@ -34,7 +34,6 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
-from .. import _warmup
 from .._parallel import count_clips
 from .._sklearn_compat import take
 from ..exceptions import BadClipsWarning, SkaudioError
@@ -165,7 +164,6 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
             elif kind == "audio":
                 inputs[kind, feature_set] = take(bench.X, index)
             else:
-                _warmup.wait()  # the CLI's helper compiles the kernels: never two at once
                 front = frontend(kind, bench, feature_set=feature_set or "gtzan", memory=cache,
                                  n_jobs=n_jobs, verbose=verbose, on_error="nan")
                 inputs[kind, feature_set], failed = _transform_all(
@@ -219,7 +217,6 @@ def run_benchmark(data="builtin", split="cv:5", models="default", out=None, *, f
                        grouped=grouped and groups is not None, verbose=int(verbose))
         if verbose:
             _announce_costs(runs, folds, bench)
-        _warmup.wait()  # segment voting analyses clips inside its fit
         fold_rows, confusion = _evaluate(runs, sets, folds, inputs, y, classes, groups,
                                          context, verbose=verbose)
     results = _summarize(runs, sets, pd.DataFrame(fold_rows), input_ms)
@@ -455,7 +452,6 @@ def train_model(data="builtin", model="svm", *, features=None, feature_set="gtza
     # The saved front end keeps its defaults (no n_jobs, silent, raising on a bad
     # clip); the one that computes the training inputs is a configured copy of it.
     front = frontend(spec.input, bench, feature_set=feature_set, memory=memory)
-    _warmup.wait()  # the CLI's helper compiles the kernels: never two at once
     inputs = None
     if bench.features is not None:
         inputs = bench.features

@@ -10,7 +10,6 @@ compare them with ``librosa.filters`` and ``librosa.core.convert``).
 import warnings
 
 import numpy as np
-import scipy.signal
 
 from ._scaling import normalize
 
@@ -144,4 +143,6 @@ def hann_window(n):
     >>> hann_window(4)
     array([0. , 0.5, 1. , 0.5])
     """
+    import scipy.signal  # here: scipy.signal takes 0.1-0.4 s to import, the window microseconds
+
     return scipy.signal.get_window("hann", n, fftbins=True)

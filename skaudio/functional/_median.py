@@ -28,7 +28,6 @@ kernel is compiled by numba once and cached on disk.
 
 import numba
 import numpy as np
-from scipy import ndimage
 
 __all__ = ["median_filter_axis", "median_filters_both_axes"]
 
@@ -123,6 +122,8 @@ def median_filters_both_axes(x, *, size):
 
 
 def _scipy_median(x, size, axis):
+    from scipy import ndimage  # here: the warm-up helper imports this module, not scipy's
+
     shape = [1, 1]
     shape[axis] = size
     return ndimage.median_filter(x, size=shape, mode="reflect")

@@ -62,7 +62,8 @@ def onset_envelope(log_mel, *, sr, n_fft=2048, hop_length=512, aggregate=np.mean
         envelope = np.zeros(log_mel.shape[-1], dtype=log_mel.dtype)
         lag = 1 + n_fft // (2 * hop_length)  # librosa's shift: the lag, plus half a frame
         if lag < envelope.size:
-            _median_flux(np.ascontiguousarray(log_mel), log_mel.dtype.type(0.5), envelope[lag:])
+            _median_flux(np.ascontiguousarray(log_mel), log_mel.dtype.type(0.5), envelope[lag:],
+                         _LANES)
         return envelope
     log_mel = np.atleast_2d(log_mel)
     flux = np.maximum(0.0, log_mel[..., 1:] - log_mel[..., :-1])
@@ -73,7 +74,7 @@ def onset_envelope(log_mel, *, sr, n_fft=2048, hop_length=512, aggregate=np.mean
 
 
 @numba.njit(cache=True, nogil=True)
-def _median_flux(log_mel, half, out, lanes=_LANES):  # pragma: no cover - compiled
+def _median_flux(log_mel, half, out, lanes):  # pragma: no cover - compiled
     """``np.median(np.maximum(0.0, log_mel[:, 1:] - log_mel[:, :-1]), axis=0)``, numpy's floats.
 
     ``out[t]`` is the median over bands of ``max(0, log_mel[:, t + 1] -
