@@ -58,6 +58,7 @@ KERNELS = (
     ("decompose", "_soft_mask", "(float32[::1], float32[::1], float32[::1], float32, float32)"),
     ("_median", "_count_nan_or_negative_zero", "(int32[::1], int32, int32)"),
 )
+_LOCK_WAIT = 120.0  # seconds to wait for a kernel another process is compiling (~1 s)
 _HELPER_LOCK = "skaudio-warm-up.lock"  # held by the helper: one helper per cache folder
 _HELPER = []  # the helper process this process started (kept: no ResourceWarning at exit)
 _READY = False  # ready() ran in this process
@@ -189,16 +190,21 @@ def ready():
 
 
 @contextmanager
-def _locked(path, *, wait=True):
-    """Hold an exclusive lock on the file ``path``; yield whether it was taken."""
+def _locked(path, *, wait=0.0):
+    """Hold an exclusive lock on the file ``path``, waiting up to ``wait`` s; yield if taken."""
     import fcntl
 
+    give_up = time.monotonic() + wait
     with open(path, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= give_up:
+                    yield False
+                    return
+                time.sleep(0.02)
         try:
             yield True
         finally:
@@ -216,14 +222,16 @@ def _compile(kernels, cache_dir):
     def compile_one(row, wait):
         module, name, signature = row
         with _locked(Path(cache_dir) / f"skaudio-kernel-{name}.lock", wait=wait) as taken:
-            if taken:  # compiled, or loaded if another process saved it meanwhile
+            # compiled, or loaded if another process saved it meanwhile; after a long wait
+            # (a process stopped while it held the lock) compiled anyway, unlocked
+            if taken or wait:
                 kernel = getattr(importlib.import_module(f"skaudio.functional.{module}"), name)
                 kernel.compile(normalize_signature(signature)[0])
             return taken
 
-    busy = [row for row in kernels if not compile_one(row, wait=False)]
+    busy = [row for row in kernels if not compile_one(row, wait=0.0)]
     for row in busy:
-        compile_one(row, wait=True)
+        compile_one(row, wait=_LOCK_WAIT)
     stamp = _stamp(cache_dir)
     partial = stamp.with_name(f"{stamp.name}.{os.getpid()}")
     partial.write_text(f"skaudio's numba kernels compiled {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
@@ -237,7 +245,7 @@ def _helper(cache_dir):
         package = types.ModuleType(name)  # the package without its __init__ (scikit-learn)
         package.__path__ = [str(path)]
         sys.modules[name] = package
-    with _locked(Path(cache_dir) / _HELPER_LOCK, wait=False) as taken:
+    with _locked(Path(cache_dir) / _HELPER_LOCK) as taken:
         if taken and not _stamp(cache_dir).exists():
             _compile(KERNELS, cache_dir)
 

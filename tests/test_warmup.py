@@ -119,6 +119,28 @@ def test_a_kernel_locked_elsewhere_is_left_for_last(cache_dir, monkeypatch):
     assert _warmup.is_warm()  # stamped once all are done
 
 
+def test_a_lock_held_too_long_is_not_waited_for_forever(cache_dir, monkeypatch):
+    """A process stopped while holding a kernel's lock: the kernel is compiled unlocked."""
+    compiled = []
+    module = type("Module", (), {name: type("K", (), {"compile": lambda self, sig, n=name:
+                                                     compiled.append(n)})()
+                                 for _, name, _ in _warmup.KERNELS})
+    monkeypatch.setattr(_warmup.importlib, "import_module", lambda name: module)
+    monkeypatch.setattr(_warmup, "_LOCK_WAIT", 0.3)
+    stuck = _warmup.KERNELS[-1][1]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
+         "fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(30)",
+         str(cache_dir / f"skaudio-kernel-{stuck}.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        _warmup._compile(_warmup.KERNELS, cache_dir)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert compiled[-1] == stuck and len(compiled) == len(_warmup.KERNELS)
+
+
 # Runs the helper as start() does, with the caller's ready() at the same time, in a fresh
 # cache; reports which modules the helper imported.
 _HELPER_RUN = textwrap.dedent("""
