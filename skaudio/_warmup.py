@@ -140,17 +140,18 @@ def _can_lock():
 def start():
     """Start compiling the kernels in a helper process, unless they are cached already.
 
-    Does nothing when :func:`is_warm`, when the environment variable
-    ``SKAUDIO_NO_WARMUP`` is set (non-empty; the helper sets it for
-    itself), or where files cannot be locked (Windows). The helper runs on
-    after the caller exits, if it must, to finish filling the cache.
+    Does nothing when this process started one already, when :func:`is_warm`,
+    when the environment variable ``SKAUDIO_NO_WARMUP`` is set (non-empty;
+    the helper sets it for itself), or where files cannot be locked
+    (Windows). The helper runs on after the caller exits, if it must, to
+    finish filling the cache.
 
     Returns
     -------
     started : bool
         Whether a helper process was started.
     """
-    if os.environ.get("SKAUDIO_NO_WARMUP") or not _can_lock():
+    if _HELPER or os.environ.get("SKAUDIO_NO_WARMUP") or not _can_lock():
         return False
     cache_dir = _cache_dir()
     if cache_dir is None or _stamp(cache_dir).exists():

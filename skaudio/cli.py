@@ -173,7 +173,21 @@ def _reporting_bad_clips(command):
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
+def _start_compiling(args):
+    """On a fresh install, start compiling the feature kernels now, in a helper process.
+
+    The benchmark modules' imports and the data (made or listed) then take
+    the caller's core meanwhile (see :mod:`skaudio._warmup`; importing the
+    features would start it later). Not for a feature table: no audio.
+    """
+    if not str(args.data).startswith("features:"):
+        from . import _warmup
+
+        _warmup.start()
+
+
 def _benchmark(args):
+    _start_compiling(args)
     from .benchmark import run_benchmark
 
     with _reporting_bad_clips("benchmark"):
@@ -192,6 +206,7 @@ def _benchmark(args):
 
 
 def _train(args):
+    _start_compiling(args)
     from .benchmark import train_model
     from .benchmark.models import MODELS
 

@@ -60,6 +60,9 @@ def test_start_runs_this_file_as_the_helper(cache_dir, monkeypatch):
     assert env["SKAUDIO_NO_WARMUP"] == "1"  # the helper starts no helper of its own
     assert env["OMP_NUM_THREADS"] == "1"
     assert len(_warmup._HELPER) == 1
+    assert _warmup.start() is False  # one helper per process: the CLI's, then the import's
+    assert len(FakePopen.started) == 1
+    monkeypatch.setattr(_warmup, "_HELPER", [])
 
     def no_process(*args, **kwargs):
         raise OSError("Resource temporarily unavailable")
@@ -206,3 +209,17 @@ def test_importing_the_features_starts_the_helper(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                          text=True, check=True).stdout.split("\n")[-2]
     assert out == "(1, 57) 0 True"
+
+
+def test_cli_starts_the_helper_for_audio_only(monkeypatch):
+    """benchmark and train start it before importing the benchmark modules; a table, never."""
+    from skaudio import cli
+
+    calls = []
+    monkeypatch.setattr(_warmup, "start", lambda: calls.append("start"))
+    cli._start_compiling(cli._parser().parse_args(["benchmark", "--data", "features:t.csv"]))
+    assert calls == []
+    cli._start_compiling(cli._parser().parse_args(["benchmark"]))
+    cli._start_compiling(cli._parser().parse_args(["train", "--data", "folder:songs", "--out",
+                                                   "m.skops"]))
+    assert calls == ["start", "start"]
