@@ -98,12 +98,13 @@ def _stamp(cache_dir):
     """The stamp saying: :data:`KERNELS`, compiled from these exact sources, are in ``cache_dir``.
 
     numba recompiles a kernel whose source file changed; so does a new
-    Python or numba. Any of them gives the stamp another name.
+    Python or numba. Any of them gives the stamp another name. (numba by its
+    version: its ~700 files would take 30 ms to list, twice per process.)
     """
     import numba
 
     key = {"python": sys.version, "executable": sys.executable, "cache": str(cache_dir),
-           "kernels": KERNELS, "numba": _package_files(numba.__file__),
+           "kernels": KERNELS, "numba": numba.__version__,
            # this file's package, found the same way in the helper (run as a file)
            "skaudio": _package_files(Path(__file__).resolve())}
     digest = hashlib.sha1(json.dumps(key).encode()).hexdigest()[:20]
@@ -187,7 +188,12 @@ def ready():
     cache_dir = _cache_dir()
     if cache_dir is None or not _can_lock() or _stamp(cache_dir).exists():
         return
-    _compile(KERNELS[::-1], cache_dir)
+    from numba.core.errors import NumbaError
+
+    try:
+        _compile(KERNELS[::-1], cache_dir)
+    except (OSError, NumbaError):  # a cache folder gone read-only, a numba that moved on:
+        pass  # each kernel left is compiled on its first call, as without this function
 
 
 @contextmanager

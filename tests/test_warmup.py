@@ -97,6 +97,19 @@ def test_ready_compiles_from_the_other_end_once_per_process(cache_dir, monkeypat
     assert len(calls) == 1
 
 
+def test_ready_never_fails_a_clip(cache_dir, monkeypatch):
+    """A compilation ready() cannot make is left to numba's first call, not raised."""
+    from numba.core.errors import TypingError
+
+    for error in (PermissionError("read-only cache"), TypingError("signature")):
+        def failing(kernels, where, error=error):
+            raise error
+
+        monkeypatch.setattr(_warmup, "_compile", failing)
+        monkeypatch.setattr(_warmup, "_READY", False)
+        _warmup.ready()  # no exception
+
+
 def test_a_kernel_locked_elsewhere_is_left_for_last(cache_dir, monkeypatch):
     """A kernel another process is compiling is taken after every free one, once released."""
     order = []
