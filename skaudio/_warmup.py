@@ -138,21 +138,33 @@ def _can_lock():
     return True
 
 
+def _python():
+    """The interpreter to run the helper with, or None when there is no plain one.
+
+    A frozen application's or an embedding server's ``sys.executable`` (a
+    PyInstaller bundle, uWSGI) is not a Python that would run a script.
+    """
+    if getattr(sys, "frozen", False) or not sys.executable:
+        return None
+    return sys.executable if Path(sys.executable).name.startswith("python") else None
+
+
 def start():
     """Start compiling the kernels in a helper process, unless they are cached already.
 
     Does nothing when this process started one already, when :func:`is_warm`,
     when the environment variable ``SKAUDIO_NO_WARMUP`` is set (non-empty;
-    the helper sets it for itself), or where files cannot be locked
-    (Windows). The helper runs on after the caller exits, if it must, to
-    finish filling the cache.
+    the helper sets it for itself), where files cannot be locked (Windows)
+    or where ``sys.executable`` is not a Python interpreter (a frozen or
+    embedded one). The helper runs on after the caller exits, if it must,
+    to finish filling the cache.
 
     Returns
     -------
     started : bool
         Whether a helper process was started.
     """
-    if _HELPER or os.environ.get("SKAUDIO_NO_WARMUP") or not _can_lock():
+    if _HELPER or os.environ.get("SKAUDIO_NO_WARMUP") or not _can_lock() or not _python():
         return False
     cache_dir = _cache_dir()
     if cache_dir is None or _stamp(cache_dir).exists():
@@ -161,7 +173,7 @@ def start():
                OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     try:
         _HELPER.append(subprocess.Popen(
-            [sys.executable, __file__, str(cache_dir)],
+            [_python(), __file__, str(cache_dir)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=env,
         ))

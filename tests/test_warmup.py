@@ -84,6 +84,17 @@ def test_nothing_starts_when_warm_opted_out_or_uncacheable(cache_dir, monkeypatc
     assert FakePopen.started == []
 
 
+@pytest.mark.parametrize("executable, frozen", [("/srv/bin/uwsgi", False), ("", False),
+                                                ("/opt/app/python3", True)])
+def test_no_helper_without_a_plain_python(cache_dir, monkeypatch, executable, frozen):
+    """An embedding server's or a frozen app's executable would not run the helper script."""
+    FakePopen.started = []
+    monkeypatch.setattr(_warmup.subprocess, "Popen", FakePopen)
+    monkeypatch.setattr(_warmup.sys, "executable", executable)
+    monkeypatch.setattr(_warmup.sys, "frozen", frozen, raising=False)
+    assert _warmup.start() is False and FakePopen.started == []
+
+
 def test_ready_compiles_from_the_other_end_once_per_process(cache_dir, monkeypatch):
     calls = []
     monkeypatch.setattr(_warmup, "_compile", lambda kernels, where: calls.append(
