@@ -260,6 +260,9 @@ def _compile(kernels, cache_dir):
 def _helper(cache_dir):
     """The helper process: import the kernels' modules alone and compile them all."""
     root = Path(__file__).resolve().parent
+    # run as a file, Python put this folder first on the path: skaudio's io.py, datasets/,
+    # cli.py ... would shadow any module of that name that numba or scipy imports
+    sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != root]
     for name, path in (("skaudio", root), ("skaudio.functional", root / "functional")):
         package = types.ModuleType(name)  # the package without its __init__ (scikit-learn)
         package.__path__ = [str(path)]

@@ -171,10 +171,13 @@ def test_a_lock_held_too_long_is_not_waited_for_forever(cache_dir, monkeypatch):
 # Runs the helper as start() does, with the caller's ready() at the same time, in a fresh
 # cache; reports which modules the helper imported.
 _HELPER_RUN = textwrap.dedent("""
-    import json, runpy, sys
+    import json, os, runpy, sys
     sys.argv = [sys.argv[1], sys.argv[2]]
+    folder = os.path.dirname(sys.argv[0])
+    sys.path.insert(0, folder)  # as `python skaudio/_warmup.py` has it
     runpy.run_path(sys.argv[0], run_name="__main__")
     print(json.dumps(sorted(m for m in sys.modules if m.startswith(("sklearn", "skaudio")))))
+    print(json.dumps(folder in sys.path))
 """)
 _FEATURES = textwrap.dedent("""
     import numpy as np
@@ -209,8 +212,9 @@ def test_helper_and_caller_share_an_empty_cache(tmp_path):
                             capture_output=True, text=True, check=True)
     helper_out, _ = helper.communicate(timeout=600)
     assert helper.returncode == 0
-    *debug, imported = helper_out.strip().splitlines()
+    *debug, imported, on_path = helper_out.strip().splitlines()
     assert not [m for m in json.loads(imported) if m.startswith("sklearn")]
+    assert json.loads(on_path) is False  # skaudio's own folder: no module shadowed by it
     saved = [line for line in debug + caller.stdout.splitlines() if "data saved" in line]
     names = [name for _, name, _ in _warmup.KERNELS]
     assert sorted(n for line in saved for n in names if f".{n}-" in line) == sorted(names)
