@@ -26,6 +26,7 @@ written as two files; these are ``njit`` functions). ``SKAUDIO_NO_WARMUP=1``
 turns the helper off; numba then compiles each kernel on its first call.
 """
 
+import atexit
 import hashlib
 import importlib
 import json
@@ -156,8 +157,9 @@ def start():
     when the environment variable ``SKAUDIO_NO_WARMUP`` is set (non-empty;
     the helper sets it for itself), where files cannot be locked (Windows)
     or where ``sys.executable`` is not a Python interpreter (a frozen or
-    embedded one). The helper runs on after the caller exits, if it must,
-    to finish filling the cache.
+    embedded one). A helper still compiling when the caller exits is
+    stopped there (a caller that analysed a clip has waited for every
+    kernel; what the helper finished stays cached).
 
     Returns
     -------
@@ -179,7 +181,16 @@ def start():
         ))
     except OSError:  # no process to spare: ready() compiles them all
         return False
+    atexit.register(_stop_helper)
     return True
+
+
+def _stop_helper():
+    """At the caller's exit, stop a helper still compiling and reap it (no process left over)."""
+    for process in _HELPER:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
 
 
 def ready():

@@ -251,3 +251,17 @@ def test_cli_starts_the_helper_for_audio_only(monkeypatch):
     cli._start_compiling(cli._parser().parse_args(["train", "--data", "folder:songs", "--out",
                                                    "m.skops"]))
     assert calls == ["start", "start"]
+
+
+@pytest.mark.slow
+def test_a_caller_that_exits_at_once_stops_its_helper(tmp_path):
+    """Importing the features and leaving: the helper is stopped and reaped, no warning."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    env.pop("SKAUDIO_NO_WARMUP", None)
+    script = ("from skaudio import LibrosaFeatures, _warmup; "
+              "print(_warmup._HELPER[0].pid)")
+    result = subprocess.run([sys.executable, "-X", "dev", "-W", "error::ResourceWarning",
+                             "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert "ResourceWarning" not in result.stderr, result.stderr
+    with pytest.raises(ProcessLookupError):  # not running, not a zombie: reaped
+        os.kill(int(result.stdout.split()[-1]), 0)
