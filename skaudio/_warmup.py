@@ -215,8 +215,10 @@ def ready():
 
     try:
         _compile(KERNELS[::-1], cache_dir)
-    except (OSError, NumbaError):  # a cache folder gone read-only, a numba that moved on:
-        pass  # each kernel left is compiled on its first call, as without this function
+    except (OSError, ImportError, AttributeError, NumbaError):
+        # a cache folder gone read-only, a numba whose internals moved: each kernel left
+        # is compiled on its first call, as without this function
+        pass
 
 
 @contextmanager
