@@ -285,13 +285,20 @@ def test_load_model_lists_untrusted_types(classical, tmp_path):
 
 
 def _tamper(src, dst, cls_name, **params):
-    """Copy a skops file, setting ``params`` of every ``cls_name`` object in its schema."""
+    """Copy a skops file, setting ``params`` of every ``cls_name`` object in its schema.
+
+    Each edited value gets an ``__id__`` of its own: skops loads every node
+    of one id as one object (all the Nones of a file share one), so an edit
+    that kept the id would be read as the untouched value.
+    """
+    fresh_ids = iter(range(1, 10**6))
 
     def edit(node):
         if isinstance(node, dict):
             if node.get("__class__") == cls_name and node.get("__loader__") == "ObjectNode":
                 for key, value in params.items():
                     node["content"]["content"][key]["content"] = json.dumps(value)
+                    node["content"]["content"][key]["__id__"] = next(fresh_ids)
             for child in node.values():
                 edit(child)
         elif isinstance(node, list):
@@ -396,6 +403,8 @@ def test_a_model_file_chooses_no_cache_folder_and_no_process_count(clips, classi
     evil = _tamper(path, tmp_path / "evil.skops", "LibrosaFeatures", memory=str(theirs),
                    n_jobs=10_000)
     assert sio.get_untrusted_types(file=evil) == CLASSICAL_TRUSTED
+    raw = sio.load(evil, trusted=CLASSICAL_TRUSTED)  # the file does ask for them
+    assert (raw[0].memory, raw[0].n_jobs) == (str(theirs), 10_000)
     loaded = load_model(evil)
     assert loaded[0].memory is None and loaded[0].n_jobs is None
     loaded.predict(clips(2))
