@@ -19,11 +19,14 @@ the incoming one; with ``w`` the sorted window, ``old`` the outgoing and
   (``r[-1] = -inf``, ``r[size - 1] = +inf``).
 
 Only comparisons and selections, no arithmetic: the result is exactly the
-one of scipy, ties included (the median is a selection, not a sum). NaN,
-negative zeros (whose order a comparison cannot see) and lines too short for
-the window (of at most 2 samples, or shorter than half the window, which
-scipy pads its own way) are left to scipy. The
-kernel is compiled by numba once and cached on disk.
+one of scipy, ties included (the median is a selection, not a sum). NaN and
+negative zeros (whose order a comparison cannot see) are left to scipy. A
+line shorter than half the window (the frames of a clip under about 0.35 s)
+is extended by reflecting it again and again (numpy's ``symmetric``
+padding), the values of scipy's 1-D ``median_filter``: its 2-D filter reads
+past such a line (scipy 1.17, a Fortran-ordered spectrogram such as
+librosa's: NaN, or values that change from one call to the next), so it is
+not asked. The kernel is compiled by numba once and cached on disk.
 """
 
 import numba
@@ -39,7 +42,10 @@ def median_filter_axis(x, *, size, axis):
     """Median filter of a 2-D array along one axis, ``mode="reflect"``.
 
     Equal to ``scipy.ndimage.median_filter(x, size=shape, mode="reflect")``
-    where ``shape`` is ``size`` on ``axis`` and 1 elsewhere, bit for bit.
+    where ``shape`` is ``size`` on ``axis`` and 1 elsewhere, bit for bit, for
+    lines of at least ``size // 2`` values. A shorter line is extended by
+    repeated reflection (numpy's ``symmetric`` padding: scipy's 1-D filter
+    gives the same medians, its 2-D one reads past the line).
 
     Parameters
     ----------
@@ -131,9 +137,6 @@ def _scipy_median(x, size, axis):
 
 def _median_filter(x, size, axis):
     """:func:`median_filter_axis` for float32/float64 without NaN or -0.0."""
-    n = x.shape[axis]
-    if n <= 2 or size // 2 > n:  # windows reaching past one reflection: scipy's own way
-        return _scipy_median(x, size, axis)
     along_rows = axis in (0, -2)
     lines = x if along_rows else x.T  # (n_steps, n_lanes), read in place in C or F order
     if not lines.flags.f_contiguous:
