@@ -63,12 +63,18 @@ def test_spec_mask_fills_bands_and_frames_with_the_clip_mean():
     S = np.random.default_rng(1).normal(size=(4, 1, 16, 30))
     out = spec_mask(S, rng=rng(), freq_width=4, time_width=5, n_masks=2)
     assert out.shape == S.shape and not np.shares_memory(out, S)
+    draws = rng()  # replay: per clip and mask, (width, start) in freq then in time
     for clip, masked in zip(S, out, strict=True):
-        changed = masked != clip
-        np.testing.assert_allclose(masked[changed], clip.mean())
-        rows = changed[0].all(axis=1).sum()
-        cols = changed[0].all(axis=0).sum()
-        assert rows <= 8 and cols <= 10
+        expected = clip.copy()
+        for _ in range(2):
+            width = int(draws.integers(0, 5))
+            start = int(draws.integers(0, 16 - width + 1))
+            expected[:, start:start + width, :] = clip.mean()
+            width = int(draws.integers(0, 6))
+            start = int(draws.integers(0, 30 - width + 1))
+            expected[:, :, start:start + width] = clip.mean()
+        assert not np.array_equal(expected, clip)  # these draws mask something in each clip
+        np.testing.assert_array_equal(masked, expected)
     np.testing.assert_array_equal(spec_mask(S, rng=rng()), S)  # widths 0: nothing
 
 
@@ -105,9 +111,10 @@ def test_add_noise_draws_the_snr_from_a_range():
 def test_time_shift_rolls_each_clip():
     X = np.arange(40.0).reshape(4, 1, 10)
     out = time_shift(X, rng=rng(2), max_shift=3)
-    for clip, shifted in zip(X, out, strict=True):
-        shifts = [k for k in range(-3, 4) if np.array_equal(np.roll(clip, k, axis=-1), shifted)]
-        assert len(shifts) == 1
+    expected = rng(2).integers(-3, 4, size=4)  # the draws time_shift made: [2, -2, -3, -1]
+    assert np.any(expected != 0)
+    for clip, shifted, k in zip(X, out, expected, strict=True):
+        np.testing.assert_array_equal(shifted, np.roll(clip, k, axis=-1))
 
 
 def test_pitch_shift_keeps_length_and_moves_the_pitch():
@@ -123,7 +130,12 @@ def test_pitch_shift_keeps_length_and_moves_the_pitch():
 
 def test_mixup_pairs():
     perm, lam = mixup_pairs(8, rng=rng(), alpha=0.4)
-    assert sorted(perm.tolist()) == list(range(8)) and 0.5 <= lam <= 1.0
+    draws = rng()  # replay: the weight first, then the permutation
+    weight = float(draws.beta(0.4, 0.4))
+    expected_perm = draws.permutation(8)
+    assert perm.dtype == np.int64 and not np.array_equal(expected_perm, np.arange(8))
+    np.testing.assert_array_equal(perm, expected_perm)
+    assert lam == max(weight, 1.0 - weight) and 0.5 <= lam < 1.0
 
 
 def test_check_augment_recipes_and_errors():
@@ -156,21 +168,29 @@ def test_batch_augmenter_is_seeded_and_keeps_dtype():
         np.testing.assert_array_equal(xa, xb)
         np.testing.assert_array_equal(pa, pb)
         assert la == lb and xa.dtype == np.float32 and xa.shape == (6, 1, 8, 12)
+        assert sorted(pa.tolist()) == list(range(6)) and 0.5 <= la < 1.0
+    x5, _, _ = BatchAugmenter(recipe, rng(5), crop=12)(X)
+    x6, _, _ = BatchAugmenter(recipe, rng(6), crop=12)(X)
+    assert not np.allclose(x5, x6)  # another seed, another batch
+    # the recipe does more than the crop it starts with (the crop is the first draw)
+    assert not np.allclose(x5, random_crop(X, length=12, rng=rng(5)))
     x, perm, lam = BatchAugmenter({}, rng(), crop=None)(X)
     np.testing.assert_array_equal(x, X)
     assert perm is None and lam == 1.0
     waves = np.random.default_rng(3).normal(size=(4, 1, 50)).astype(np.float32)
     recipe = check_augment("default", kind="waveform", shape=(1, 50))
-    assert BatchAugmenter(recipe, rng())(waves)[0].shape == (4, 1, 50)
+    augmented = BatchAugmenter(recipe, rng())(waves)[0]
+    assert augmented.shape == (4, 1, 50) and not np.allclose(augmented, waves)
+
 
 def test_freq_shift_moves_bands_and_repeats_the_edge():
     S = np.arange(6.0)[None, None, :, None].repeat(3, axis=0).repeat(4, axis=3)
     out = freq_shift(S, rng=rng(0), max_shift=2)
-    for clip in out:
-        column = clip[0, :, 0]
-        shift = int(column[0] - 0) if column[0] > 0 else -int(np.sum(column == 0) - 1)
-        expected = np.clip(np.arange(6) + shift, 0, 5)
-        np.testing.assert_array_equal(column, expected)
+    shifts = rng(0).integers(-2, 3, size=3)  # the draws freq_shift made: [2, 1, 0]
+    assert np.any(shifts != 0)
+    for clip, shift in zip(out, shifts, strict=True):
+        expected = np.clip(np.arange(6) + shift, 0, 5)  # band i takes band i + shift
+        np.testing.assert_array_equal(clip[0, :, 0], expected)
         assert (clip == clip[..., :1]).all()  # the same shift for every frame
     assert check_augment({"freq_shift": 2}, kind="spectrogram", shape=(1, 6, 4)) == {
         "freq_shift": 2}

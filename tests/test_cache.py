@@ -303,36 +303,49 @@ def test_unwritable_cache_warns_once_and_computes(tmp_path, wav_files, monkeypat
     assert counts.bad_clips == []
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root writes to read-only directories")
-def test_read_only_cache_directory(tmp_path, wav_files):
-    expected = LibrosaFeatures(**FAST).fit_transform(wav_files[:3])
-    LibrosaFeatures(memory=tmp_path, **FAST).fit_transform(wav_files[:1])
-    entries = list((tmp_path / "skaudio").glob("*/*.npy"))
-    entries[0].write_bytes(b"damaged")  # cannot even be deleted
-    folders = [tmp_path / "skaudio", *(tmp_path / "skaudio").iterdir()]
-    for folder in folders:
-        folder.chmod(0o555)
-    try:
-        with pytest.warns(UserWarning, match="cannot be written to"):
-            out = LibrosaFeatures(memory=tmp_path, on_error="nan", **FAST).fit_transform(
-                wav_files[:3])
-    finally:
-        for folder in folders:
-            folder.chmod(0o755)
-    np.testing.assert_array_equal(out, expected)
-
-
-def test_damaged_entry_in_a_read_only_cache_is_skipped(tmp_path, monkeypatch):
+def _refuse_deletes(monkeypatch):
     import pathlib
-
-    cache = ClipCache(tmp_path)
-    key = cache.key("array:a:1", "f", {})
-    cache.put(key, np.arange(3.0))
-    cache._path(key).write_bytes(b"damaged")
 
     def read_only(self, missing_ok=False):
         raise PermissionError(13, "Permission denied", str(self))
 
     monkeypatch.setattr(pathlib.Path, "unlink", read_only)
+
+
+@pytest.mark.parametrize("how", [
+    pytest.param("chmod", marks=pytest.mark.skipif(
+        not hasattr(os, "geteuid") or os.geteuid() == 0,
+        reason="root writes to read-only folders: the 'refused' case stands in for it")),
+    "refused",  # every write and delete refused, as a read-only folder does (runs as root too)
+])
+def test_read_only_cache_directory(tmp_path, wav_files, monkeypatch, how):
+    expected = LibrosaFeatures(**FAST).fit_transform(wav_files[:3])
+    LibrosaFeatures(memory=tmp_path, **FAST).fit_transform(wav_files[:1])
+    entries = list((tmp_path / "skaudio").glob("*/*.npy"))
+    entries[0].write_bytes(b"damaged")  # cannot even be deleted
+    folders = [tmp_path / "skaudio", *(tmp_path / "skaudio").iterdir()]
+    if how == "chmod":
+        for folder in folders:
+            folder.chmod(0o555)
+    else:
+        _refuse_writes(monkeypatch)
+        _refuse_deletes(monkeypatch)
+    try:
+        with count_clips() as counts, pytest.warns(UserWarning, match="cannot be written to"):
+            out = LibrosaFeatures(memory=tmp_path, on_error="nan", **FAST).fit_transform(
+                wav_files[:3])
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+    np.testing.assert_array_equal(out, expected)  # no NaN row from the cache
+    assert (counts.computed, counts.rejected, counts.failed) == (3, 1, 0)
+    assert entries[0].read_bytes() == b"damaged"  # left where it was, never served
+
+
+def test_damaged_entry_in_a_read_only_cache_is_skipped(tmp_path, monkeypatch):
+    cache = ClipCache(tmp_path)
+    key = cache.key("array:a:1", "f", {})
+    cache.put(key, np.arange(3.0))
+    cache._path(key).write_bytes(b"damaged")
+    _refuse_deletes(monkeypatch)
     assert cache.lookup(key) == (None, "rejected")  # not served, and no error

@@ -79,6 +79,11 @@ def test_make_genres_accepts_generators(kind):
     a = make_genres(n_per_class=1, duration=0.25, random_state=make(3))
     b = make_genres(n_per_class=1, duration=0.25, random_state=make(3))
     np.testing.assert_array_equal(a.data, b.data)
+    other = make_genres(n_per_class=1, duration=0.25, random_state=make(4))
+    assert not np.array_equal(a.data, other.data)  # the generator's draws are the ones used
+    if kind == "rng":  # a Generator is used as given: the same clips as its seed gives
+        np.testing.assert_array_equal(
+            a.data, make_genres(n_per_class=1, duration=0.25, random_state=3).data)
 
 
 def test_make_genres_clips_do_not_depend_on_dataset_size():

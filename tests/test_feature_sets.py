@@ -9,7 +9,7 @@ import librosa
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
@@ -280,9 +280,24 @@ def test_invalid_preset_and_windows_are_named(params, match, music_clips):
 
 
 def test_presets_clone_and_grid_search_like_any_parameter(music_clips):
-    features = LibrosaFeatures(features="full", texture_window=1.5)
-    assert clone(features).get_params()["features"] == "full"
-    assert features.set_params(features="gtzan").get_params()["features"] == "gtzan"
+    """A preset and a texture window are grid-searched like any parameter, and take effect."""
+    from sklearn.model_selection import GridSearchCV
+
+    X = np.concatenate([music_clips, music_clips[:, ::-1].copy()])
+    y = ["a"] * 4 + ["b"] * 4
+    full = LibrosaFeatures(features="full", texture_window=1.5)
+    gtzan = clone(full).set_params(features="gtzan", texture_window=None)
+    assert gtzan.fit_transform(X).shape == (8, 57)
+    assert full.fit_transform(X).shape[1] == len(full.get_feature_names_out()) > 57
+    pipe = Pipeline([("feat", LibrosaFeatures()), ("scale", StandardScaler()), ("svm", SVC())])
+    grid = {"feat__features": ["gtzan", "full"], "feat__texture_window": [None, 1.0]}
+    search = GridSearchCV(pipe, grid, cv=2).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    chosen = {k.removeprefix("feat__"): v for k, v in search.best_params_.items()}
+    # the refit model computes the columns of the chosen preset and window
+    expected = LibrosaFeatures(**chosen).fit(X).get_feature_names_out()
+    assert search.best_estimator_[0].transform(X).shape == (8, len(expected))
+    assert list(search.best_estimator_[0].get_feature_names_out()) == list(expected)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 31, 1293])

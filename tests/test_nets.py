@@ -242,12 +242,16 @@ def test_unfitted_estimator_pickles():
 def test_grid_search_over_net_params(spectrograms):
     X, y = spectrograms
     grid = GridSearchCV(
-        CNNClassifier(max_epochs=1, **TINY_CNN),
+        CNNClassifier(max_epochs=1, **{**TINY_CNN, "channels": 3, "lr": 5e-3}),  # off-grid
         {"lr": [1e-3, 1e-2], "channels": [2, 4]},
         cv=2,
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 4
-    assert grid.best_params_["channels"] in (2, 4)
+    best, net = grid.best_params_, grid.best_estimator_.net_
+    # the searched values, not the base estimator's, reach the network
+    convs = [m for m in net.module_.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs[0].out_channels == best["channels"]
+    assert net.lr == best["lr"]
     assert grid.best_estimator_.predict(X[:3]).shape == (3,)
 
 
@@ -470,7 +474,7 @@ def test_inference_is_never_augmented(spectrograms):
     first = clf.predict_proba(X)
     np.testing.assert_array_equal(clf.predict_proba(X), first)  # deterministic
     assert clf.net_.augmenter.rng.bit_generator.state == rng_state  # no draw at inference
-    clf.set_params(augment=None)  # augmentation off at inference: same numbers
+    clf.net_.augmenter = None  # drop the augmenter from the fitted net: same numbers
     np.testing.assert_array_equal(clf.predict_proba(X), first)
     loaded = pickle.loads(pickle.dumps(clf))  # rebuilt without any augmenter
     assert loaded.net_.augmenter is None and loaded.net_.crop == 10
@@ -485,7 +489,16 @@ def test_grid_search_over_crop_and_augment(spectrograms):
         cv=2,
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 6
-    assert grid.best_params_["crop"] in (None, 10)
+    assert grid.best_estimator_.net_.crop == grid.best_params_["crop"]
+    # every candidate: an augmenter unless neither crop (10 < 20 frames) nor augment
+    for params in grid.cv_results_["params"]:
+        net = clone(grid.estimator).set_params(**params).fit(X, y).net_
+        assert net.crop == params["crop"]
+        if params["crop"] is None and params["augment"] is None:
+            assert net.augmenter is None
+        else:
+            assert net.augmenter.crop == params["crop"]
+            assert bool(net.augmenter.recipe) == (params["augment"] is not None)
 
 
 @pytest.mark.parametrize(

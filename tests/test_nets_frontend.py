@@ -91,14 +91,24 @@ def test_batch_size_and_neighbours_do_not_change_a_clip(music_clips):
 
 
 def test_device_auto_resolves_at_transform_to_cpu_here(music_clips, monkeypatch):
-    mel = TorchMelSpectrogram(**SMALL)
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert mel._device() == expected  # "cpu" on this project's machine: no GPU
-    out = mel.fit_transform(music_clips[:1])
+    import skaudio.nets.frontend as frontend
+
+    real_resolve, asked = frontend.resolve_device, []
+
+    def spy(device):  # records the real answer, computes on the CPU regardless
+        asked.append(real_resolve(device))
+        return "cpu"
+
+    monkeypatch.setattr(frontend, "resolve_device", spy)
+    mel = TorchMelSpectrogram(**SMALL).fit(music_clips[:1])
+    assert asked == []  # not at construction or fit
+    out = mel.transform(music_clips[:1])
+    assert asked == ["cuda" if torch.cuda.is_available() else "cpu"]
     assert mel.get_params()["device"] == "auto" and not hasattr(mel, "device_")
-    # resolved at each transform, not at fit or construction
+    # resolved again at each transform: a GPU appearing after fit is asked for
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert mel._device() == "cuda"
+    np.testing.assert_array_equal(mel.transform(music_clips[:1]), out)
+    assert asked[1:] == ["cuda"]
     np.testing.assert_array_equal(
         out, TorchMelSpectrogram(device="cpu", **SMALL).fit_transform(music_clips[:1]))
 
