@@ -32,10 +32,13 @@ def test_group_split_keeps_artists_apart():
 
 def test_stratified_split_is_seeded():
     data = load_benchmark_data(EASY)
-    folds = [[test.tolist() for _, test in make_splitter("cv:2", data, random_state=3)[1]
-              .split(data.y, data.y)] for _ in range(2)]
-    assert folds[0] == folds[1]
-    assert sorted(np.concatenate(folds[0]).tolist()) == list(range(16))
+    def folds(seed):
+        return [test.tolist() for _, test in make_splitter("cv:2", data, random_state=seed)[1]
+                .split(data.y, data.y)]
+
+    assert folds(3) == folds(3)
+    assert sorted(np.concatenate(folds(3)).tolist()) == list(range(16))
+    assert any(folds(seed) != folds(3) for seed in (4, 5, 6))  # shuffled: the seed is used
 
 
 @pytest.mark.skipif(not GTZAN_FEATURES.is_file(), reason="GTZAN feature table not present")

@@ -154,12 +154,15 @@ def test_fmin_above_fmax_is_refused(music_clips):
 
 def test_parallel_and_cached_results_are_identical(music_clips, tmp_path):
     ref = MelSpectrogram(**SMALL).fit_transform(music_clips)
-    with parallel_backend("threading"):  # process start-up would dominate this test
+    with parallel_backend("threading"), count_clips() as first:  # threads: no process start-up
         parallel = MelSpectrogram(n_jobs=2, memory=str(tmp_path), **SMALL).fit_transform(
             music_clips)
     np.testing.assert_array_equal(parallel, ref)
-    cached = MelSpectrogram(memory=str(tmp_path), **SMALL).fit_transform(music_clips)
+    assert (first.computed, first.cached) == (len(music_clips), 0)
+    with count_clips() as again:
+        cached = MelSpectrogram(memory=str(tmp_path), **SMALL).fit_transform(music_clips)
     np.testing.assert_array_equal(cached, ref)
+    assert (again.computed, again.cached) == (0, len(music_clips))  # read back, not redone
     other = MelSpectrogram(memory=str(tmp_path), top_db=20.0, **SMALL).fit_transform(music_clips)
     assert not np.array_equal(other, ref)  # another setting is another cache entry
 
