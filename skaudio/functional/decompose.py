@@ -17,7 +17,11 @@ def hpss(D, *, kernel_size=31):
 
     Equal to ``librosa.decompose.hpss(D, kernel_size=kernel_size)`` (soft
     masks, power 2, margin 1): the running medians are computed by a
-    compiled kernel rather than ``scipy.ndimage.median_filter``.
+    compiled kernel rather than ``scipy.ndimage.median_filter``. With fewer
+    than ``kernel_size // 2`` frames (or bins) the two differ: librosa's
+    scipy filter reads past such short lines (NaN, or values that change
+    between calls), and the medians here extend them by repeated reflection
+    (see :func:`~skaudio.functional._median.median_filter_axis`).
 
     Parameters
     ----------
