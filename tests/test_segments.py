@@ -347,7 +347,6 @@ def test_clone_get_params_nesting_and_grid_search(genres):
     search = GridSearchCV(model, {"estimator__logisticregression__C": [0.01, 1.0]},
                           cv=StratifiedKFold(2, shuffle=True, random_state=0))
     search.fit(genres.data, genres.target)
-    assert search.best_params_["estimator__logisticregression__C"] in (0.01, 1.0)
     assert search.best_estimator_.estimator_[-1].C == search.best_params_[
         "estimator__logisticregression__C"]
 
