@@ -21,6 +21,9 @@ def cache_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(_warmup, "_cache_dir", lambda: tmp_path)
     monkeypatch.setattr(_warmup, "_package_files", lambda origin: [str(origin)])
     monkeypatch.setattr(_warmup, "_READY", False)
+    # importing skaudio.features in this session may have started a real helper: start()
+    # would then refuse on that alone, whatever else it checks
+    monkeypatch.setattr(_warmup, "_HELPER", [])
     monkeypatch.delenv("SKAUDIO_NO_WARMUP", raising=False)
     return tmp_path
 
@@ -43,10 +46,11 @@ def test_stamp_follows_the_sources(tmp_path, monkeypatch):
     before = _warmup._stamp(tmp_path / "cache")
     assert _warmup._stamp(tmp_path / "cache") == before  # deterministic
     (package / "kernels.py").write_text("x = 22\n")  # another size
-    assert _warmup._stamp(tmp_path / "cache") != before
+    edited = _warmup._stamp(tmp_path / "cache")
+    assert edited != before
     assert _warmup._stamp(tmp_path / "other").parent == tmp_path / "other"
     monkeypatch.setattr(_warmup, "KERNELS", _warmup.KERNELS[1:])  # another kernel table
-    assert _warmup._stamp(tmp_path / "cache").name not in (before.name, "")
+    assert _warmup._stamp(tmp_path / "cache").name != edited.name
 
 
 def test_start_runs_this_file_as_the_helper(cache_dir, monkeypatch):
@@ -112,14 +116,20 @@ def test_ready_never_fails_a_clip(cache_dir, monkeypatch):
     """A compilation ready() cannot make is left to numba's first call, not raised."""
     from numba.core.errors import TypingError
 
-    for error in (PermissionError("read-only cache"), TypingError("signature"),
-                  ImportError("numba.core.sigutils moved")):
+    errors = [PermissionError("read-only cache"), TypingError("signature"),
+              ImportError("numba.core.sigutils moved")]
+    raised = []
+    for error in errors:
         def failing(kernels, where, error=error):
+            raised.append(error)
             raise error
 
         monkeypatch.setattr(_warmup, "_compile", failing)
         monkeypatch.setattr(_warmup, "_READY", False)
         _warmup.ready()  # no exception
+        assert _warmup._READY  # and not tried again in this process
+    assert raised == errors  # each compilation was attempted, and failed
+    assert not _warmup.is_warm()  # nothing claims the kernels are cached
 
 
 def test_a_kernel_locked_elsewhere_is_left_for_last(cache_dir, monkeypatch):
