@@ -47,7 +47,8 @@ def test_tuned_svm_is_a_small_grid_search(grouped, inner):
     assert model.cv.n_splits == 3 and model.cv.random_state == 0
     grid = model.param_grid
     assert set(grid) == {"svc__C", "svc__gamma"}
-    assert len(grid["svc__C"]) * len(grid["svc__gamma"]) <= 9
+    assert (len(grid["svc__C"]), len(grid["svc__gamma"])) == (3, 3)  # as its description says
+    assert "(3 x 3 grid)" in MODELS["svm_tuned"].description
     assert MODELS["svm_tuned"].fit_groups and not MODELS["dummy"].per_feature_set
 
 
@@ -73,8 +74,10 @@ def test_models_list_their_cost_and_nets_get_an_estimate():
 
     table = list_models().set_index("name")
     assert table.loc["cnn", "cost"].startswith("train ~") and "s/clip" in table.loc["svm", "cost"]
-    data = load_benchmark_data("builtin")
+    data = load_benchmark_data(SHORT)  # 0.5-s clips: the nets' input is 0.5 s long
     cnn, svm = MODELS["cnn"], MODELS["svm"]
+    train, predict = cnn.cost  # seconds per 30-s clip, as `skaudio models` lists them
     one = estimate_seconds(cnn, data, n_train=80, n_test=20, n_folds=5)
-    assert one > 0 and estimate_seconds(cnn, data, 160, 40, 5) == pytest.approx(2 * one)
+    assert one == pytest.approx(5 * (0.5 / 30) * (train * 80 + predict * 20))
+    assert estimate_seconds(cnn, data, 160, 40, 5) == pytest.approx(2 * one)
     assert estimate_seconds(svm, data, 80, 20, 5) is None

@@ -1,5 +1,7 @@
 """Tests for skaudio.benchmark.report: the Markdown table and the written files."""
 
+import importlib.util
+
 import pandas as pd
 
 from skaudio.benchmark.report import run_label, to_markdown, write_report
@@ -37,9 +39,15 @@ def test_markdown_lists_every_bad_clip():
 
 
 def test_write_report_without_confusions(tmp_path):
-    write_report(_results(), tmp_path / "out")
-    assert pd.read_csv(tmp_path / "out" / "results.csv")["model"].tolist() == ["dummy", "svm"]
-    assert (tmp_path / "out" / "results.md").read_text().startswith("# Benchmark results")
+    out = tmp_path / "out"
+    write_report(_results(), out)
+    assert pd.read_csv(out / "results.csv")["model"].tolist() == ["dummy", "svm"]
+    text = (out / "results.md").read_text()
+    assert text.startswith("# Benchmark results")
+    assert not list(out.glob("confusion_*.png"))  # none given, none drawn
+    assert not (out / "folds.csv").exists()  # no per-fold table given
+    if importlib.util.find_spec("matplotlib"):  # the plot extra: the chart, linked
+        assert (out / "summary.png").is_file() and "](summary.png)" in text
 
 
 def test_run_labels():
