@@ -212,18 +212,8 @@ def first_clip(python, wavs, tmp, rows):
                              features=float(done) - launched,
                              note=f"imports {float(imports):.1f} s + clip {float(clip):.1f} s; "
                                   f"librosa modules: {n_librosa}"))
-            if case == "cold":
-                _wait_for_helper(cache)
         for cache in caches:
             shutil.rmtree(cache)
-
-
-def _wait_for_helper(cache, timeout=120.0):
-    """Until a helper left running by a cold first clip has stamped ``cache`` (timings apart)."""
-    give_up = time.monotonic() + timeout
-    while not list(Path(cache).glob("*/skaudio-kernels-*")) and time.monotonic() < give_up:
-        time.sleep(0.2)
-    time.sleep(0.5)  # the helper's exit
 
 
 def main_job(python, tmp, rows, order):

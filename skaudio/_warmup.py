@@ -166,7 +166,8 @@ def start():
     started : bool
         Whether a helper process was started.
     """
-    if _HELPER or os.environ.get("SKAUDIO_NO_WARMUP") or not _can_lock() or not _python():
+    python = _python()
+    if _HELPER or os.environ.get("SKAUDIO_NO_WARMUP") or not _can_lock() or python is None:
         return False
     cache_dir = _cache_dir()
     if cache_dir is None or _stamp(cache_dir).exists():
@@ -175,7 +176,7 @@ def start():
                OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     try:
         _HELPER.append(subprocess.Popen(
-            [_python(), __file__, str(cache_dir)],
+            [python, __file__, str(cache_dir)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=env,
         ))
